@@ -1,1 +1,1 @@
-export {};
+export { componentLogger, createNodeLogger, type NodeLoggerOptions } from './node-logger.js';
