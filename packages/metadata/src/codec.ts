@@ -74,12 +74,20 @@ export function encodeMetadataRecord(record: MetadataRecord): Buffer {
 }
 
 export function decodeMetadataRecord(bytes: Uint8Array): MetadataRecord {
-  let parsed: unknown;
+  return validateMetadataRecord(parseJson(bytes));
+}
+
+/** Parses UTF-8 JSON, reporting malformed input as CORRUPT_RECORD. */
+export function parseJson(bytes: Uint8Array): unknown {
   try {
-    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error: unknown) {
     throw corrupt(`not JSON (${(error as Error).message})`);
   }
+}
+
+/** Checks an already parsed value against the record schemas. */
+export function validateMetadataRecord(parsed: unknown): MetadataRecord {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw corrupt('not an object');
   const fields = parsed as Record<string, unknown>;
   const type = fields.type;

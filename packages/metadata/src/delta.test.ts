@@ -8,8 +8,8 @@ import { imageFromRecords, imageToRecords } from './snapshot.js';
 
 function replayAll(base: MetadataImage, records: readonly MetadataRecord[]): { delta: MetadataDelta; image: MetadataImage } {
   const delta = new MetadataDelta(base);
-  records.forEach((record, i) => delta.replay(record, base.offset + 1 + i));
-  return { delta, image: delta.apply() };
+  for (const record of records) delta.replay(record);
+  return { delta, image: delta.apply(base.offset + records.length) };
 }
 
 const register = (brokerId: number, brokerEpoch = brokerId * 10): MetadataRecord[] => [
@@ -89,8 +89,8 @@ describe('MetadataDelta', () => {
 
   it('asserts on records that contradict the image (a controller bug)', () => {
     const delta = new MetadataDelta(MetadataImage.empty);
-    expect(() => delta.replay({ type: 'PartitionChange', topicId: 'nope', partition: 0, leader: 1 }, 0)).toThrow(/unknown partition/);
-    expect(() => delta.replay({ type: 'ClusterId', clusterId: 'x' }, -1)).toThrow(/offset/);
+    expect(() => delta.replay({ type: 'PartitionChange', topicId: 'nope', partition: 0, leader: 1 })).toThrow(/unknown partition/);
+    expect(() => delta.apply(-2)).toThrow(/behind the base image/);
   });
 });
 

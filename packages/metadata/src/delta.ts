@@ -11,7 +11,7 @@ import type { MetadataRecord, PartitionChangeRecord, PartitionRecord } from './r
  * record that contradicts the image (a partition of an unknown topic) is a bug: an assertion.
  */
 export class MetadataDelta {
-  private offset: number;
+  private dirty = false;
   private clusterId: string | null;
   private nextProducerId: number;
   private brokers: Map<number, BrokerImage> | undefined;
@@ -29,18 +29,17 @@ export class MetadataDelta {
   readonly changedBrokerIds = new Set<number>();
 
   constructor(readonly base: MetadataImage) {
-    this.offset = base.offset;
     this.clusterId = base.clusterId;
     this.nextProducerId = base.nextProducerId;
   }
 
+  /** True when no record has been replayed into this delta. */
   get isEmpty(): boolean {
-    return this.offset === this.base.offset;
+    return !this.dirty;
   }
 
-  replay(record: MetadataRecord, offset: number): void {
-    assert(offset > this.offset, `metadata offset ${offset} replayed after ${this.offset}`);
-    this.offset = offset;
+  replay(record: MetadataRecord): void {
+    this.dirty = true;
     switch (record.type) {
       case 'ClusterId':
         assert(this.clusterId === null || this.clusterId === record.clusterId, 'the cluster id never changes');
@@ -99,11 +98,12 @@ export class MetadataDelta {
     }
   }
 
-  /** The image with every replayed record applied. */
-  apply(): MetadataImage {
-    if (this.isEmpty) return this.base;
+  /** The image at metadata `offset`, with every replayed record applied. */
+  apply(offset: number): MetadataImage {
+    assert(offset >= this.base.offset, `metadata offset ${offset} is behind the base image at ${this.base.offset}`);
+    if (!this.dirty && offset === this.base.offset) return this.base;
     return new MetadataImage({
-      offset: this.offset,
+      offset,
       clusterId: this.clusterId,
       brokers: this.brokers ?? this.base.brokers,
       topicsById: this.topicsById ?? this.base.topicsById,

@@ -1,4 +1,4 @@
-export { decodeMetadataRecord, encodeMetadataRecord } from './codec.js';
+export { decodeMetadataRecord, encodeMetadataRecord, parseJson, validateMetadataRecord } from './codec.js';
 export { MetadataDelta } from './delta.js';
 export {
   type BrokerImage,

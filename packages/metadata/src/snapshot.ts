@@ -34,6 +34,6 @@ export function imageToRecords(image: MetadataImage): MetadataRecord[] {
 /** Rebuilds an image from snapshot records; the image takes the snapshot's offset. */
 export function imageFromRecords(records: readonly MetadataRecord[], snapshotOffset: number): MetadataImage {
   const delta = new MetadataDelta(MetadataImage.empty);
-  records.forEach((record, i) => delta.replay(record, i));
-  return new MetadataImage({ ...delta.apply(), offset: snapshotOffset });
+  for (const record of records) delta.replay(record);
+  return delta.apply(snapshotOffset);
 }

@@ -142,6 +142,11 @@ export function resolveNodeConfig(...sources: ReadonlyArray<ReadonlyMap<string, 
 }
 
 function checkRelations(config: NodeConfig): void {
+  // Raft reserves 0 for "no node" (no vote cast, no leader known).
+  if (config.nodeId < 1) throw invalid('node.id', 'must be at least 1');
+  for (const voterId of config.controllerQuorum.keys()) {
+    if (voterId < 1) throw invalid('controller.quorum', `voter id ${voterId} must be at least 1`);
+  }
   if (config.brokerHeartbeatIntervalMs * 2 > config.brokerSessionTimeoutMs) {
     throw invalid('broker.session.timeout.ms', 'must be at least twice broker.heartbeat.interval.ms');
   }
