@@ -15,16 +15,12 @@ export function murmur2(data: Uint8Array): number {
     k = Math.imul(k, m);
     h = Math.imul(h, m) ^ k;
   }
-  switch (length & 3) {
-    case 3:
-      h ^= (data[tail + 2] as number) << 16;
-    // falls through
-    case 2:
-      h ^= (data[tail + 1] as number) << 8;
-    // falls through
-    case 1:
-      h ^= data[tail] as number;
-      h = Math.imul(h, m);
+  const remaining = length & 3;
+  if (remaining >= 3) h ^= (data[tail + 2] as number) << 16;
+  if (remaining >= 2) h ^= (data[tail + 1] as number) << 8;
+  if (remaining >= 1) {
+    h ^= data[tail] as number;
+    h = Math.imul(h, m);
   }
   h ^= h >>> 13;
   h = Math.imul(h, m);
