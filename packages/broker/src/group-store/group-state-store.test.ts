@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 const commit = (group: string, topic: string, partition: number, offset: bigint): OffsetsTopicRecord => ({
-  key: { type: 'offset', group, topic, partition },
+  type: 'offset',
+  group,
+  topic,
+  partition,
   value: { offset, leaderEpoch: 2, metadata: '', commitTimestampMs: 1000 },
 });
 
@@ -22,7 +25,7 @@ describe('GroupStateStore', () => {
   it('keeps offsets, group metadata and the applied offset across reopening', async () => {
     const store = await GroupStateStore.open(directory);
     expect(await store.nextOffsetToApply(3)).toBe(0n);
-    await store.apply(3, [commit('billing', 'orders', 0, 42n), commit('billing', 'orders', 1, 7n), { key: { type: 'group', group: 'billing' }, value: Buffer.from('meta') }], 3n);
+    await store.apply(3, [commit('billing', 'orders', 0, 42n), commit('billing', 'orders', 1, 7n), { type: 'group', group: 'billing', value: Buffer.from('meta') }], 3n);
     await store.apply(3, [commit('billing', 'orders', 0, 50n)], 4n);
     await store.close();
     const again = await GroupStateStore.open(directory);
@@ -38,9 +41,9 @@ describe('GroupStateStore', () => {
 
   it('deletes on tombstones and drops a whole partition', async () => {
     const store = await GroupStateStore.open(directory);
-    await store.apply(0, [commit('a', 't', 0, 1n), commit('a', 't', 1, 1n), { key: { type: 'group', group: 'a' }, value: Buffer.from('x') }], 3n);
+    await store.apply(0, [commit('a', 't', 0, 1n), commit('a', 't', 1, 1n), { type: 'group', group: 'a', value: Buffer.from('x') }], 3n);
     await store.apply(1, [commit('b', 't', 0, 9n)], 1n);
-    await store.apply(0, [{ key: { type: 'offset', group: 'a', topic: 't', partition: 1 }, value: null }, { key: { type: 'group', group: 'a' }, value: null }], 5n);
+    await store.apply(0, [{ type: 'offset', group: 'a', topic: 't', partition: 1, value: null }, { type: 'group', group: 'a', value: null }], 5n);
     expect([...((await store.committedOffsets('a')).get('t')?.keys() ?? [])]).toEqual([0]);
     expect(await store.groupsOfPartition(0)).toEqual(new Map());
     await store.dropPartition(0);
@@ -53,7 +56,7 @@ describe('GroupStateStore', () => {
 
 describe('offsets topic records', () => {
   it('round-trip and reject garbage with CORRUPT_RECORD', () => {
-    const records: OffsetsTopicRecord[] = [commit('g', 't', 3, 2n ** 60n), { key: { type: 'group', group: 'g' }, value: Buffer.from([1, 2]) }, { key: { type: 'group', group: 'g' }, value: null }];
+    const records: OffsetsTopicRecord[] = [commit('g', 't', 3, 2n ** 60n), { type: 'group', group: 'g', value: Buffer.from([1, 2]) }, { type: 'group', group: 'g', value: null }];
     for (const record of records) {
       const { key, value } = encodeOffsetsTopicRecord(record);
       expect(decodeOffsetsTopicRecord(key, value)).toEqual(record);

@@ -30,13 +30,13 @@ export class GroupStateStore {
   async apply(partition: number, records: readonly OffsetsTopicRecord[], nextOffset: bigint): Promise<void> {
     const batch = this.db.batch();
     for (const record of records) {
-      batch.put(ownerKey(record.key.group), String(partition));
-      if (record.key.type === 'offset') {
-        const key = offsetKey(record.key.group, record.key.topic, record.key.partition);
+      batch.put(ownerKey(record.group), String(partition));
+      if (record.type === 'offset') {
+        const key = offsetKey(record.group, record.topic, record.partition);
         if (record.value === null) batch.del(key);
         else batch.put(key, JSON.stringify({ ...record.value, offset: record.value.offset.toString() }));
       } else {
-        const { group } = record.key;
+        const { group } = record;
         if (record.value === null) batch.del(groupKey(group));
         else batch.put(groupKey(group), Buffer.from(record.value).toString('base64'));
       }

@@ -67,7 +67,7 @@ describe('RaftWal', () => {
     const path = join(directory, 'raft.log');
     const bytes = await readFile(path);
     const third = bytes.indexOf(Buffer.from('e3'));
-    bytes[third] ^= 0xff;
+    bytes[third] = (bytes[third] ?? 0) ^ 0xff;
     await writeFile(path, bytes);
     expect((await reopen()).loaded).toEqual(entries(1, 2));
   });
@@ -98,7 +98,7 @@ describe('QuorumFiles', () => {
     expect(Buffer.from(snapshot!.data).toString()).toBe('image');
     const path = join(directory, 'quorum-state');
     const bytes = await readFile(path);
-    bytes[bytes.length - 2] ^= 1;
+    bytes[bytes.length - 2] = (bytes[bytes.length - 2] ?? 0) ^ 1;
     await writeFile(path, bytes);
     await expect(files.loadHardState()).rejects.toMatchObject({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/damaged/) });
   });
