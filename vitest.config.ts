@@ -36,7 +36,8 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.it.test.ts'],
           testTimeout: 120_000,
-          fileParallelism: false,
+          // One file at a time: clusters measure time and must not fight over two cores.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {
@@ -47,7 +48,7 @@ export default defineConfig({
           include: ['e2e/**/*.e2e.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
