@@ -1,6 +1,6 @@
 import { ManualClock, Prng, silentLogger } from '@eddy/base';
 import { MetadataImage } from '@eddy/metadata';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeMetadataEntry } from '../metadata/metadata-loader.js';
 import { defaultControllerConfig } from './controller-core.js';
 import { ControllerDriver, type MetadataLogWriter } from './controller-driver.js';
@@ -56,9 +56,8 @@ describe('ControllerDriver', () => {
     const log = new FakeLog();
     const controller = activeDriver(log);
     const pending = controller.run((core, now) => core.registerBroker({ brokerId: 1, incarnationId: 'a', endpoint, rack: null }, now));
-    await Promise.resolve();
-    await Promise.resolve();
-    log.entries.at(-1)?.fail(new Error('lost leadership'));
+    await vi.waitFor(() => expect(log.entries).toHaveLength(2));
+    log.entries[1]?.fail(new Error('lost leadership'));
     await expect(pending).rejects.toMatchObject({ code: 'NOT_CONTROLLER', retriable: true });
     log.leading = false;
     await expect(controller.run((core, now) => core.registerBroker({ brokerId: 2, incarnationId: 'b', endpoint, rack: null }, now))).rejects.toMatchObject({

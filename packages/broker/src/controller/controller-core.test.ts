@@ -1,0 +1,275 @@
+import { Prng } from '@eddy/base';
+import { MetadataDelta, MetadataImage, NO_LEADER } from '@eddy/metadata';
+import { describe, expect, it } from 'vitest';
+import { ControllerCore, type ControllerResult, defaultControllerConfig } from './controller-core.js';
+
+/** A controller with a tiny driver: every result's records are committed at once. */
+class Harness {
+  readonly core = new ControllerCore(MetadataImage.empty, new Prng(11), { ...defaultControllerConfig, sessionTimeoutMs: 1000 });
+  readonly epochs = new Map<number, number>();
+  nowMs = 0;
+
+  constructor() {
+    this.commit(this.core.becomeActive(this.nowMs));
+  }
+
+  get image(): MetadataImage {
+    return this.core.latestImage;
+  }
+
+  commit<T>(result: ControllerResult<T>): T {
+    const delta = new MetadataDelta(this.image);
+    for (const record of result.records) delta.replay(record);
+    this.core.onImage(delta.apply(this.image.offset + result.records.length));
+    return result.response;
+  }
+
+  addBroker(brokerId: number, rack: string | null = null): void {
+    const { brokerEpoch } = this.commit(
+      this.core.registerBroker({ brokerId, incarnationId: `inc-${brokerId}-${this.nowMs}`, endpoint: { host: '127.0.0.1', port: 9000 + brokerId }, rack }, this.nowMs),
+    );
+    this.epochs.set(brokerId, brokerEpoch);
+    this.heartbeat(brokerId);
+  }
+
+  heartbeat(brokerId: number, flags: { wantFence?: boolean; wantShutdown?: boolean } = {}) {
+    return this.commit(
+      this.core.brokerHeartbeat(
+        { brokerId, brokerEpoch: this.epochs.get(brokerId)!, metadataOffset: this.image.offset, wantFence: flags.wantFence ?? false, wantShutdown: flags.wantShutdown ?? false },
+        this.nowMs,
+      ),
+    );
+  }
+
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string> = {}) {
+    const [outcome] = this.commit(this.core.createTopics([{ name, partitions, replicationFactor, configs: new Map(Object.entries(configs)) }]));
+    return outcome!;
+  }
+
+  partition(topic: string, partition: number) {
+    return this.image.partition(topic, partition)!;
+  }
+
+  /** The AlterPartition request the partition's current leader would send. */
+  partitionRequest(topic: string, partition: number) {
+    const image = this.partition(topic, partition);
+    return {
+      brokerId: image.leader,
+      brokerEpoch: this.epochs.get(image.leader)!,
+      topicId: image.topicId,
+      partition,
+      leaderEpoch: image.leaderEpoch,
+      partitionEpoch: image.partitionEpoch,
+      isr: image.isr,
+    };
+  }
+}
+
+function clusterOf(n: number): Harness {
+  const harness = new Harness();
+  for (let id = 1; id <= n; id++) harness.addBroker(id);
+  return harness;
+}
+
+describe('ControllerCore: brokers', () => {
+  it('gives a new cluster an id and registers brokers fenced until they catch up', () => {
+    const harness = new Harness();
+    expect(harness.image.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const { brokerEpoch } = harness.commit(harness.core.registerBroker({ brokerId: 1, incarnationId: 'a', endpoint: { host: 'h', port: 1 }, rack: null }, 0));
+    expect(harness.image.brokers.get(1)).toMatchObject({ fenced: true, brokerEpoch });
+    const behind = harness.commit(harness.core.brokerHeartbeat({ brokerId: 1, brokerEpoch, metadataOffset: brokerEpoch - 1, wantFence: false, wantShutdown: false }, 0));
+    expect(behind).toEqual({ isCaughtUp: false, isFenced: true, shouldShutdown: false });
+    const caughtUp = harness.commit(harness.core.brokerHeartbeat({ brokerId: 1, brokerEpoch, metadataOffset: brokerEpoch, wantFence: false, wantShutdown: false }, 0));
+    expect(caughtUp).toEqual({ isCaughtUp: true, isFenced: false, shouldShutdown: false });
+    expect(harness.image.brokers.get(1)?.fenced).toBe(false);
+  });
+
+  it('answers a retried registration of the same incarnation without new records', () => {
+    const harness = new Harness();
+    const request = { brokerId: 4, incarnationId: 'same', endpoint: { host: 'h', port: 1 }, rack: null };
+    const first = harness.commit(harness.core.registerBroker(request, 0));
+    const retry = harness.core.registerBroker(request, 0);
+    expect(retry.records).toEqual([]);
+    expect(retry.response).toEqual(first);
+  });
+
+  it('rejects heartbeats from an old registration', () => {
+    const harness = clusterOf(1);
+    const old = harness.epochs.get(1)!;
+    harness.nowMs = 5;
+    harness.addBroker(1);
+    expect(() => harness.core.brokerHeartbeat({ brokerId: 1, brokerEpoch: old, metadataOffset: 0, wantFence: false, wantShutdown: false }, 5)).toThrow(
+      expect.objectContaining({ code: 'STALE_BROKER_EPOCH' }),
+    );
+    expect(() => harness.core.brokerHeartbeat({ brokerId: 9, brokerEpoch: 1, metadataOffset: 0, wantFence: false, wantShutdown: false }, 5)).toThrow(
+      expect.objectContaining({ code: 'BROKER_ID_NOT_REGISTERED' }),
+    );
+  });
+
+  it('fences a broker after its session timeout and moves its leaderships within the ISR', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('orders', 3, 3);
+    const ledBy2 = [0, 1, 2].filter((p) => harness.partition('orders', p).leader === 2);
+    expect(ledBy2).toHaveLength(1);
+    harness.nowMs = 900;
+    harness.heartbeat(1);
+    harness.heartbeat(3);
+    expect(harness.commit(harness.core.fenceExpiredBrokers(harness.nowMs))).toEqual([]);
+    harness.nowMs = 1500;
+    expect(harness.commit(harness.core.fenceExpiredBrokers(harness.nowMs))).toEqual([2]);
+    for (let p = 0; p < 3; p++) {
+      const partition = harness.partition('orders', p);
+      expect(partition.leader).not.toBe(2);
+      expect(partition.isr).not.toContain(2);
+      expect(partition.isr).toContain(partition.leader);
+    }
+    expect(harness.partition('orders', ledBy2[0]!).leaderEpoch).toBe(1);
+  });
+
+  it('keeps the last ISR member leaderless instead of electing an out-of-sync replica', () => {
+    const harness = clusterOf(2);
+    harness.createTopic('t', 1, 2);
+    const leader = harness.partition('t', 0).leader;
+    const follower = leader === 1 ? 2 : 1;
+    harness.commit(harness.core.alterPartition({ ...harness.partitionRequest('t', 0), isr: [leader] }));
+    harness.heartbeat(leader, { wantFence: true });
+    const partition = harness.partition('t', 0);
+    expect(partition.leader).toBe(NO_LEADER);
+    expect(partition.isr).toEqual([leader]);
+    expect(follower).not.toBe(leader);
+    // The last in-sync replica returning leads again.
+    harness.heartbeat(leader);
+    expect(harness.partition('t', 0).leader).toBe(leader);
+  });
+
+  it('elects an out-of-sync replica when unclean election is enabled', () => {
+    const harness = clusterOf(2);
+    harness.createTopic('t', 1, 2, { 'unclean.leader.election.enable': 'true' });
+    const leader = harness.partition('t', 0).leader;
+    harness.commit(harness.core.alterPartition({ ...harness.partitionRequest('t', 0), isr: [leader] }));
+    harness.heartbeat(leader, { wantFence: true });
+    const partition = harness.partition('t', 0);
+    expect(partition.leader).not.toBe(NO_LEADER);
+    expect(partition.leader).not.toBe(leader);
+    expect(partition.isr).toEqual([partition.leader]);
+  });
+
+  it('moves leadership off a broker in controlled shutdown before letting it go', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('orders', 3, 3);
+    expect(harness.heartbeat(1, { wantShutdown: true }).shouldShutdown).toBe(false);
+    for (let p = 0; p < 3; p++) expect(harness.partition('orders', p).leader).not.toBe(1);
+    expect(harness.heartbeat(1, { wantShutdown: true }).shouldShutdown).toBe(true);
+    expect(harness.createTopic('later', 3, 3).error?.code).toBe('INVALID_REPLICATION_FACTOR');
+  });
+
+  it('restores preferred leaders once they are back in the ISR', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('orders', 3, 3);
+    harness.heartbeat(2, { wantFence: true });
+    harness.heartbeat(2);
+    const preferredOf2 = [0, 1, 2].find((p) => harness.partition('orders', p).replicas[0] === 2)!;
+    expect(harness.partition('orders', preferredOf2).leader).not.toBe(2);
+    // Broker 2 is live again; its leader re-adds it to the ISR, then preferred election moves leadership.
+    harness.commit(harness.core.alterPartition({ ...harness.partitionRequest('orders', preferredOf2), isr: [1, 2, 3] }));
+    const moved = harness.commit(harness.core.electPreferredLeaders());
+    expect(moved).toContainEqual({ topic: 'orders', partition: preferredOf2 });
+    expect(harness.partition('orders', preferredOf2).leader).toBe(2);
+  });
+});
+
+describe('ControllerCore: topics', () => {
+  it('creates a topic with one leadership per broker for 3 partitions x RF 3', () => {
+    const harness = clusterOf(3);
+    const outcome = harness.createTopic('topic01', 3, 3, { 'retention.ms': '60000' });
+    expect(outcome.error).toBeUndefined();
+    const leaders = [0, 1, 2].map((p) => harness.partition('topic01', p).leader).sort();
+    expect(leaders).toEqual([1, 2, 3]);
+    expect(harness.partition('topic01', 0)).toMatchObject({ leaderEpoch: 0, partitionEpoch: 0 });
+    expect(harness.partition('topic01', 0).isr).toEqual(harness.partition('topic01', 0).replicas);
+    expect(harness.image.topicConfigs.get('topic01')?.get('retention.ms')).toBe('60000');
+  });
+
+  it.each([
+    ['bad/name', 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
+    ['x'.repeat(250), 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
+    ['..', 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
+    ['ok', 0, 1, {}, 'INVALID_PARTITIONS'],
+    ['ok', 1, 3, {}, 'INVALID_REPLICATION_FACTOR'],
+    ['ok', 1, 0, {}, 'INVALID_REPLICATION_FACTOR'],
+    ['ok', 1, 1, { 'no.such': '1' }, 'INVALID_CONFIG'],
+    ['ok', 1, 1, { 'min.insync.replicas': '2' }, 'INVALID_CONFIG'],
+  ] as const)('refuses %s (%i partitions, RF %i) with %s', (name, partitions, rf, configs, code) => {
+    const harness = clusterOf(2);
+    const before = harness.image;
+    expect(harness.createTopic(name, partitions, rf, configs).error?.code).toBe(code);
+    expect(harness.image.topicsById).toBe(before.topicsById);
+  });
+
+  it('refuses an existing topic and a duplicate in one request, creating the others', () => {
+    const harness = clusterOf(1);
+    harness.createTopic('a', 1, 1);
+    const outcomes = harness.commit(
+      harness.core.createTopics([
+        { name: 'a', partitions: 1, replicationFactor: 1, configs: new Map() },
+        { name: 'b', partitions: 1, replicationFactor: 1, configs: new Map() },
+        { name: 'b', partitions: 1, replicationFactor: 1, configs: new Map() },
+      ]),
+    );
+    expect(outcomes.map((o) => o.error?.code)).toEqual(['TOPIC_ALREADY_EXISTS', undefined, 'INVALID_REQUEST']);
+    expect(harness.image.topic('b')?.partitions.size).toBe(1);
+  });
+
+  it('adds partitions but never removes them, and deletes topics', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('t', 2, 2);
+    harness.commit(harness.core.createPartitions('t', 5));
+    expect(harness.image.topic('t')?.partitions.size).toBe(5);
+    expect(harness.partition('t', 4).replicas).toHaveLength(2);
+    expect(() => harness.core.createPartitions('t', 3)).toThrow(expect.objectContaining({ code: 'INVALID_PARTITIONS' }));
+    expect(() => harness.core.createPartitions('nope', 3)).toThrow(expect.objectContaining({ code: 'UNKNOWN_TOPIC_OR_PARTITION' }));
+    const [deleted, unknown] = harness.commit(harness.core.deleteTopics(['t', 'nope']));
+    expect(deleted?.error).toBeUndefined();
+    expect(unknown?.error?.code).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(harness.image.topic('t')).toBeUndefined();
+  });
+
+  it('alters topic configs with validation', () => {
+    const harness = clusterOf(1);
+    harness.createTopic('t', 1, 1);
+    harness.commit(harness.core.alterTopicConfigs('t', new Map([['retention.bytes', '1000']])));
+    expect(harness.image.topicConfigs.get('t')?.get('retention.bytes')).toBe('1000');
+    harness.commit(harness.core.alterTopicConfigs('t', new Map([['retention.bytes', null]])));
+    expect(harness.image.topicConfigs.has('t')).toBe(false);
+    expect(() => harness.core.alterTopicConfigs('t', new Map([['retention.bytes', 'lots']]))).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});
+
+describe('ControllerCore: ISR changes', () => {
+  it('fences stale leader and partition epochs and checks the new ISR', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('t', 1, 3);
+    const request = harness.partitionRequest('t', 0);
+    const leader = request.brokerId;
+    const followers = harness.partition('t', 0).replicas.filter((r) => r !== leader);
+    const shrunk = harness.commit(harness.core.alterPartition({ ...request, isr: [leader, followers[0]!] }));
+    expect(shrunk.partitionEpoch).toBe(1);
+    expect(harness.partition('t', 0).isr).toEqual([leader, followers[0]]);
+    expect(() => harness.core.alterPartition({ ...request, isr: [leader] })).toThrow(expect.objectContaining({ code: 'INVALID_UPDATE_VERSION' }));
+    const current = harness.partitionRequest('t', 0);
+    expect(() => harness.core.alterPartition({ ...current, leaderEpoch: 7, isr: [leader] })).toThrow(expect.objectContaining({ code: 'FENCED_LEADER_EPOCH' }));
+    expect(() => harness.core.alterPartition({ ...current, isr: [followers[0]!] })).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    expect(() => harness.core.alterPartition({ ...current, brokerId: followers[0]!, brokerEpoch: harness.epochs.get(followers[0]!)!, isr: [followers[0]!] })).toThrow(
+      expect.objectContaining({ code: 'NOT_LEADER_OR_FOLLOWER' }),
+    );
+    harness.heartbeat(followers[1]!, { wantFence: true });
+    expect(() => harness.core.alterPartition({ ...current, isr: [leader, ...followers] })).toThrow(expect.objectContaining({ code: 'INELIGIBLE_REPLICA' }));
+  });
+
+  it('hands out disjoint producer id blocks', () => {
+    const harness = clusterOf(2);
+    const a = harness.commit(harness.core.allocateProducerIds(1, harness.epochs.get(1)!));
+    const b = harness.commit(harness.core.allocateProducerIds(2, harness.epochs.get(2)!));
+    expect(b.firstProducerId).toBe(a.firstProducerId + a.count);
+  });
+});

@@ -1,0 +1,418 @@
+import { assert, type EddyError, type Prng } from '@eddy/base';
+import {
+  type BrokerImage,
+  type Endpoint,
+  type MetadataImage,
+  type MetadataRecord,
+  NO_LEADER,
+  type PartitionChangeRecord,
+  type PartitionImage,
+} from '@eddy/metadata';
+import { resolveTopicConfig, topicConfigProblem } from '../topic-config.js';
+import { controllerError } from './controller-errors.js';
+import { allPartitions, electForLeaderless, electPreferred, removeBrokersFromPartition } from './partition-leadership.js';
+import { placeReplicas } from './replica-placement.js';
+import { topicNameProblem } from './topic-name.js';
+
+export interface ControllerConfig {
+  /** A broker that has not heartbeated for this long is fenced. */
+  readonly sessionTimeoutMs: number;
+  /** Producer ids handed to a broker per AllocateProducerIds. */
+  readonly producerIdBlockSize: number;
+  /** Partitions one CreateTopics/CreatePartitions may create. */
+  readonly partitionsPerRequestMax: number;
+}
+
+export const defaultControllerConfig: ControllerConfig = {
+  sessionTimeoutMs: 9_000,
+  producerIdBlockSize: 1_000,
+  partitionsPerRequestMax: 10_000,
+};
+
+/** What an operation decided: the records to commit, and the answer once they are committed. */
+export interface ControllerResult<T> {
+  readonly records: readonly MetadataRecord[];
+  readonly response: T;
+}
+
+export interface RegisterBrokerRequest {
+  readonly brokerId: number;
+  readonly incarnationId: string;
+  readonly endpoint: Endpoint;
+  readonly rack: string | null;
+}
+
+export interface BrokerHeartbeatRequest {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  /** The highest metadata offset the broker has replayed. */
+  readonly metadataOffset: number;
+  readonly wantFence: boolean;
+  readonly wantShutdown: boolean;
+}
+
+export interface BrokerHeartbeatResponse {
+  readonly isCaughtUp: boolean;
+  readonly isFenced: boolean;
+  readonly shouldShutdown: boolean;
+}
+
+export interface CreateTopicRequest {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: ReadonlyMap<string, string>;
+}
+
+export interface TopicOutcome {
+  readonly name: string;
+  readonly topicId?: string;
+  readonly error?: EddyError;
+}
+
+export interface AlterPartitionRequest {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly isr: readonly number[];
+}
+
+export interface PartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * The decisions of the active controller, as a pure state machine: each operation reads the
+ * latest metadata image (committed records plus the ones this controller already proposed) and
+ * returns the records that carry it out. The driver commits the records through Raft, replays
+ * them into the image, and answers the caller. Time (`nowMs`) and randomness are injected.
+ *
+ * Validation failures throw typed errors (or report them per item) and produce no records.
+ */
+export class ControllerCore {
+  private image: MetadataImage;
+  /** Last heartbeat per broker, kept only in the active controller's memory (as in KRaft). */
+  private readonly lastContactMs = new Map<number, number>();
+
+  constructor(
+    image: MetadataImage,
+    private readonly prng: Prng,
+    private readonly config: ControllerConfig = defaultControllerConfig,
+  ) {
+    this.image = image;
+  }
+
+  get latestImage(): MetadataImage {
+    return this.image;
+  }
+
+  /** The driver calls this after replaying proposed or committed records. */
+  onImage(image: MetadataImage): void {
+    this.image = image;
+  }
+
+  /**
+   * This node just became the active controller. Every broker gets a fresh session (their
+   * heartbeats went to the old controller), and a new cluster gets its id.
+   */
+  becomeActive(nowMs: number): ControllerResult<null> {
+    this.lastContactMs.clear();
+    for (const brokerId of this.image.brokers.keys()) this.lastContactMs.set(brokerId, nowMs);
+    const records: MetadataRecord[] = this.image.clusterId === null ? [{ type: 'ClusterId', clusterId: this.randomId() }] : [];
+    return { records, response: null };
+  }
+
+  registerBroker(request: RegisterBrokerRequest, nowMs: number): ControllerResult<{ brokerEpoch: number }> {
+    const existing = this.image.brokers.get(request.brokerId);
+    this.lastContactMs.set(request.brokerId, nowMs);
+    if (existing?.incarnationId === request.incarnationId) {
+      // A retried registration of the same process: answer as before.
+      return { records: [], response: { brokerEpoch: existing.brokerEpoch } };
+    }
+    // Epochs are unique and grow: no record can land at or below the latest offset.
+    const brokerEpoch = this.image.offset + 1;
+    const records: MetadataRecord[] = [];
+    if (existing !== undefined && !existing.fenced) {
+      records.push(...this.partitionChangesRemoving(new Set([existing.brokerId])));
+    }
+    records.push({
+      type: 'RegisterBroker',
+      brokerId: request.brokerId,
+      incarnationId: request.incarnationId,
+      brokerEpoch,
+      endpoint: request.endpoint,
+      rack: request.rack,
+    });
+    return { records, response: { brokerEpoch } };
+  }
+
+  brokerHeartbeat(request: BrokerHeartbeatRequest, nowMs: number): ControllerResult<BrokerHeartbeatResponse> {
+    const broker = this.registeredBroker(request.brokerId, request.brokerEpoch);
+    this.lastContactMs.set(broker.brokerId, nowMs);
+    const isCaughtUp = request.metadataOffset >= broker.brokerEpoch;
+    const records: MetadataRecord[] = [];
+    let isFenced = broker.fenced;
+    if (request.wantShutdown) {
+      if (!broker.inControlledShutdown) {
+        records.push(
+          { type: 'BrokerShutdown', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch, inControlledShutdown: true },
+          ...this.partitionChangesRemoving(new Set([broker.brokerId])),
+        );
+      }
+    } else if (request.wantFence && !broker.fenced) {
+      records.push({ type: 'FenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch }, ...this.partitionChangesRemoving(new Set([broker.brokerId])));
+      isFenced = true;
+    } else if (!request.wantFence && broker.fenced && isCaughtUp) {
+      records.push({ type: 'UnfenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch }, ...this.partitionChangesReturning(broker.brokerId));
+      isFenced = false;
+    }
+    // A broker in controlled shutdown may go once it leads nothing (leadership moved away).
+    const shouldShutdown = request.wantShutdown && broker.inControlledShutdown && !this.leadsAnything(broker.brokerId);
+    return { records, response: { isCaughtUp, isFenced, shouldShutdown } };
+  }
+
+  /** Fences every unfenced broker whose session expired; called on a timer. */
+  fenceExpiredBrokers(nowMs: number): ControllerResult<readonly number[]> {
+    const records: MetadataRecord[] = [];
+    const fenced: number[] = [];
+    for (const broker of this.image.brokers.values()) {
+      if (broker.fenced) continue;
+      const last = this.lastContactMs.get(broker.brokerId);
+      if (last === undefined) this.lastContactMs.set(broker.brokerId, nowMs);
+      if (last === undefined || nowMs - last <= this.config.sessionTimeoutMs) continue;
+      fenced.push(broker.brokerId);
+      records.push({ type: 'FenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+    }
+    if (fenced.length > 0) records.push(...this.partitionChangesRemoving(new Set(fenced)));
+    return { records, response: fenced };
+  }
+
+  createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<readonly TopicOutcome[]> {
+    const records: MetadataRecord[] = [];
+    const outcomes: TopicOutcome[] = [];
+    const names = new Set<string>();
+    for (const request of requests) {
+      const duplicate = names.has(request.name);
+      names.add(request.name);
+      try {
+        if (duplicate) throw controllerError('INVALID_REQUEST', `topic ${request.name} appears twice in one request`);
+        const created = this.topicCreation(request);
+        records.push(...created.records);
+        outcomes.push({ name: request.name, topicId: created.topicId });
+      } catch (error: unknown) {
+        outcomes.push({ name: request.name, error: asEddyError(error) });
+      }
+    }
+    return { records, response: outcomes };
+  }
+
+  deleteTopics(names: readonly string[]): ControllerResult<readonly TopicOutcome[]> {
+    const records: MetadataRecord[] = [];
+    const outcomes: TopicOutcome[] = [];
+    for (const name of new Set(names)) {
+      const topic = this.image.topic(name);
+      if (topic === undefined) {
+        outcomes.push({ name, error: controllerError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`) });
+        continue;
+      }
+      records.push({ type: 'RemoveTopic', topicId: topic.topicId });
+      outcomes.push({ name, topicId: topic.topicId });
+    }
+    return { records, response: outcomes };
+  }
+
+  /** Grows a topic to `totalCount` partitions; partitions are never removed. */
+  createPartitions(name: string, totalCount: number): ControllerResult<null> {
+    const topic = this.image.topic(name);
+    if (topic === undefined) throw controllerError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`);
+    const current = topic.partitions.size;
+    if (!Number.isInteger(totalCount) || totalCount <= current) {
+      throw controllerError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; the count can only be increased (asked for ${totalCount})`);
+    }
+    if (totalCount - current > this.config.partitionsPerRequestMax) {
+      throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions can be added at once`);
+    }
+    const replicationFactor = topic.partitions.get(0)?.replicas.length ?? 1;
+    const placement = this.placement(current, totalCount - current, replicationFactor);
+    const records = placement.map((replicas, i) => this.newPartitionRecord(topic.topicId, current + i, replicas));
+    return { records, response: null };
+  }
+
+  /** Sets (value) or removes (null) topic config overrides. */
+  alterTopicConfigs(name: string, changes: ReadonlyMap<string, string | null>): ControllerResult<null> {
+    if (this.image.topic(name) === undefined) throw controllerError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`);
+    const records: MetadataRecord[] = [];
+    for (const [key, value] of changes) {
+      const problem = value === null ? undefined : topicConfigProblem(key, value);
+      if (problem !== undefined) throw controllerError('INVALID_CONFIG', problem);
+      records.push({ type: 'Config', resourceType: 'topic', resourceName: name, name: key, value });
+    }
+    return { records, response: null };
+  }
+
+  /** An ISR change proposed by a partition leader, fenced by leader and partition epochs. */
+  alterPartition(request: AlterPartitionRequest): ControllerResult<PartitionImage> {
+    this.registeredBroker(request.brokerId, request.brokerEpoch);
+    const partition = this.image.topicsById.get(request.topicId)?.partitions.get(request.partition);
+    if (partition === undefined) throw controllerError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${request.topicId}-${request.partition} does not exist`);
+    const where = `${partition.topicName}-${partition.partition}`;
+    if (partition.leader !== request.brokerId) throw controllerError('NOT_LEADER_OR_FOLLOWER', `broker ${request.brokerId} does not lead ${where}`);
+    if (request.leaderEpoch !== partition.leaderEpoch) {
+      throw controllerError('FENCED_LEADER_EPOCH', `leader epoch ${request.leaderEpoch} of ${where} is not the current ${partition.leaderEpoch}`);
+    }
+    if (request.partitionEpoch !== partition.partitionEpoch) {
+      throw controllerError('INVALID_UPDATE_VERSION', `partition epoch ${request.partitionEpoch} of ${where} is not the current ${partition.partitionEpoch}`);
+    }
+    const isr = [...new Set(request.isr)];
+    if (!isr.includes(request.brokerId) || isr.some((replica) => !partition.replicas.includes(replica))) {
+      throw controllerError('INVALID_REQUEST', `ISR [${request.isr.join(',')}] of ${where} must contain the leader and only replicas`);
+    }
+    const added = isr.filter((replica) => !partition.isr.includes(replica));
+    const ineligible = added.filter((replica) => !this.isEligible(replica));
+    if (ineligible.length > 0) throw controllerError('INELIGIBLE_REPLICA', `brokers ${ineligible.join(',')} cannot join the ISR of ${where}`);
+    const change: PartitionChangeRecord = { type: 'PartitionChange', topicId: request.topicId, partition: request.partition, isr };
+    return { records: [change], response: { ...partition, isr, partitionEpoch: partition.partitionEpoch + 1 } };
+  }
+
+  /** Preferred-leader election for the given partitions, or for all when none are given. */
+  electPreferredLeaders(partitions?: readonly PartitionRef[]): ControllerResult<readonly PartitionRef[]> {
+    const candidates =
+      partitions === undefined
+        ? [...allPartitions(this.image)]
+        : partitions.map((ref) => {
+            const partition = this.image.partition(ref.topic, ref.partition);
+            if (partition === undefined) throw controllerError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.topic}-${ref.partition} does not exist`);
+            return partition;
+          });
+    const records: PartitionChangeRecord[] = [];
+    const moved: PartitionRef[] = [];
+    for (const partition of candidates) {
+      const change = electPreferred(partition, (id) => this.isEligible(id));
+      if (change === undefined) continue;
+      records.push(change);
+      moved.push({ topic: partition.topicName, partition: partition.partition });
+    }
+    return { records, response: moved };
+  }
+
+  allocateProducerIds(brokerId: number, brokerEpoch: number): ControllerResult<{ firstProducerId: number; count: number }> {
+    this.registeredBroker(brokerId, brokerEpoch);
+    const firstProducerId = this.image.nextProducerId;
+    const count = this.config.producerIdBlockSize;
+    return {
+      records: [{ type: 'ProducerIds', brokerId, brokerEpoch, nextProducerId: firstProducerId + count }],
+      response: { firstProducerId, count },
+    };
+  }
+
+  private topicCreation(request: CreateTopicRequest): { records: MetadataRecord[]; topicId: string } {
+    const nameProblem = topicNameProblem(request.name);
+    if (nameProblem !== undefined) throw controllerError('INVALID_TOPIC_EXCEPTION', nameProblem);
+    if (this.image.topic(request.name) !== undefined) throw controllerError('TOPIC_ALREADY_EXISTS', `topic ${request.name} already exists`);
+    if (!Number.isInteger(request.partitions) || request.partitions < 1) {
+      throw controllerError('INVALID_PARTITIONS', `partitions must be at least 1 (got ${request.partitions})`);
+    }
+    if (request.partitions > this.config.partitionsPerRequestMax) {
+      throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions per topic can be created at once`);
+    }
+    const live = this.eligibleBrokers().length;
+    if (!Number.isInteger(request.replicationFactor) || request.replicationFactor < 1 || request.replicationFactor > live) {
+      throw controllerError('INVALID_REPLICATION_FACTOR', `replication factor ${request.replicationFactor} is not between 1 and the ${live} live brokers`);
+    }
+    for (const [key, value] of request.configs) {
+      const problem = topicConfigProblem(key, value);
+      if (problem !== undefined) throw controllerError('INVALID_CONFIG', problem);
+    }
+    const minIsr = resolveTopicConfig(request.configs).minInsyncReplicas;
+    if (minIsr > request.replicationFactor) {
+      throw controllerError('INVALID_CONFIG', `min.insync.replicas ${minIsr} exceeds replication factor ${request.replicationFactor}`);
+    }
+    const topicId = this.randomId();
+    const records: MetadataRecord[] = [{ type: 'Topic', name: request.name, topicId }];
+    for (const [name, value] of request.configs) records.push({ type: 'Config', resourceType: 'topic', resourceName: request.name, name, value });
+    const placement = this.placement(0, request.partitions, request.replicationFactor);
+    placement.forEach((replicas, partition) => records.push(this.newPartitionRecord(topicId, partition, replicas)));
+    return { records, topicId };
+  }
+
+  private placement(firstPartition: number, partitionCount: number, replicationFactor: number): number[][] {
+    const brokers = this.eligibleBrokers();
+    if (replicationFactor > brokers.length) {
+      throw controllerError('INVALID_REPLICATION_FACTOR', `replication factor ${replicationFactor} exceeds the ${brokers.length} live brokers`);
+    }
+    return placeReplicas(brokers, { partitionCount, replicationFactor, firstPartition }, this.prng);
+  }
+
+  private newPartitionRecord(topicId: string, partition: number, replicas: readonly number[]): MetadataRecord {
+    const leader = replicas[0];
+    assert(leader !== undefined, 'a partition has at least one replica');
+    return { type: 'Partition', topicId, partition, replicas, isr: replicas, adding: [], removing: [], leader, leaderEpoch: 0, partitionEpoch: 0 };
+  }
+
+  private registeredBroker(brokerId: number, brokerEpoch: number): BrokerImage {
+    const broker = this.image.brokers.get(brokerId);
+    if (broker === undefined) throw controllerError('BROKER_ID_NOT_REGISTERED', `broker ${brokerId} is not registered`);
+    if (broker.brokerEpoch !== brokerEpoch) {
+      throw controllerError('STALE_BROKER_EPOCH', `broker ${brokerId} epoch ${brokerEpoch} is not the current ${broker.brokerEpoch}`);
+    }
+    return broker;
+  }
+
+  /** Brokers that may take new replicas and leadership. */
+  private eligibleBrokers(): BrokerImage[] {
+    return [...this.image.brokers.values()].filter((broker) => !broker.fenced && !broker.inControlledShutdown);
+  }
+
+  private isEligible(brokerId: number): boolean {
+    const broker = this.image.brokers.get(brokerId);
+    return broker !== undefined && !broker.fenced && !broker.inControlledShutdown;
+  }
+
+  private leadsAnything(brokerId: number): boolean {
+    for (const partition of allPartitions(this.image)) if (partition.leader === brokerId) return true;
+    return false;
+  }
+
+  /** Moves leadership away from `brokerIds` and takes them out of every ISR. */
+  private partitionChangesRemoving(brokerIds: ReadonlySet<number>): PartitionChangeRecord[] {
+    const changes: PartitionChangeRecord[] = [];
+    for (const partition of allPartitions(this.image)) {
+      const allowUnclean = this.uncleanAllowed(partition);
+      const change = removeBrokersFromPartition(partition, brokerIds, (id) => this.isEligible(id), allowUnclean);
+      if (change !== undefined) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** Gives leaderless partitions a leader now that `brokerId` is back. */
+  private partitionChangesReturning(brokerId: number): PartitionChangeRecord[] {
+    const changes: PartitionChangeRecord[] = [];
+    const eligible = (id: number): boolean => id === brokerId || this.isEligible(id);
+    for (const partition of allPartitions(this.image)) {
+      if (partition.leader !== NO_LEADER || !partition.replicas.includes(brokerId)) continue;
+      const change = electForLeaderless(partition, eligible, this.uncleanAllowed(partition));
+      if (change !== undefined) changes.push(change);
+    }
+    return changes;
+  }
+
+  private uncleanAllowed(partition: PartitionImage): boolean {
+    return resolveTopicConfig(this.image.topicConfigs.get(partition.topicName)).uncleanLeaderElectionEnable;
+  }
+
+  /** A Kafka-style 22-character base64url id (topic ids, cluster id). */
+  private randomId(): string {
+    const bytes = Buffer.alloc(16);
+    for (let i = 0; i < 16; i += 4) bytes.writeUInt32BE(this.prng.nextUint32(), i);
+    return bytes.toString('base64url');
+  }
+}
+
+function asEddyError(error: unknown): EddyError {
+  if (error instanceof Error && 'code' in error && 'retriable' in error) return error as EddyError;
+  throw error;
+}
