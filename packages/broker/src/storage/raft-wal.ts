@@ -97,22 +97,30 @@ export class RaftWal {
   }
 
   /**
-   * Rewrites the log without the entries up to `index` (they are covered by a snapshot). The
-   * new file replaces the old one atomically.
+   * Rewrites the log without the entries up to `index` (a snapshot covers them); later entries
+   * are kept. The new file replaces the old one atomically.
    */
-  async compact(index: number, keep: readonly WalEntry[]): Promise<void> {
-    assert(keep.every((entry, i) => entry.index === index + 1 + i), 'kept entries follow the snapshot');
+  async compact(index: number): Promise<void> {
+    const keepFrom = index + 1 - this.firstIndex;
+    const position = keepFrom <= 0 ? 0 : (this.positions[keepFrom] ?? this.size);
+    await this.sync();
+    const tail = (await readFile(this.path)).subarray(position, this.size);
     await this.file.close();
-    await writeFileAtomically(this.path, Buffer.concat(keep.map(encodeFrame)));
+    await writeFileAtomically(this.path, tail);
     this.file = await open(this.path, 'a+');
-    this.firstIndex = index + 1;
+    const kept = this.positions.slice(Math.max(0, keepFrom)).map((p) => p - position);
+    this.firstIndex = keepFrom <= 0 ? this.firstIndex : index + 1;
+    this.positions = kept;
+    this.size = tail.byteLength;
+  }
+
+  /** Drops every entry (a snapshot from the leader replaces the whole log). */
+  async clear(nextIndex: number): Promise<void> {
+    await this.file.truncate(0);
+    await this.file.datasync();
     this.positions = [];
     this.size = 0;
-    for (const entry of keep) {
-      this.positions.push(this.size);
-      this.size += FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES + entry.data.byteLength;
-    }
-    this.dirty = false;
+    this.firstIndex = nextIndex;
   }
 
   async close(): Promise<void> {
