@@ -30,7 +30,13 @@ export const allowedImports: Readonly<Record<string, readonly string[]>> = {
 const pureCoreDirs = ['packages/raft/src/core', 'packages/raft/src/quorum', 'packages/raft/src/tracker', 'packages/base/src'];
 const pureCoreExceptions = new Set(['packages/base/src/bounded-queue.ts']);
 
-const importPattern = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+const importPattern = /(?:^|\s)((?:import|export)\s[^'"]*?)from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+
+interface ImportEdge {
+  readonly spec: string;
+  /** `import type` / `export type`: erased at compile time, so it cannot form a load cycle. */
+  readonly typeOnly: boolean;
+}
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -42,9 +48,11 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-function importsOf(file: string): string[] {
+function importsOf(file: string): ImportEdge[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(importPattern)].map((m) => m[1] ?? m[2] ?? m[3] ?? '').filter((s) => s !== '');
+  return [...text.matchAll(importPattern)]
+    .map((m) => ({ spec: m[2] ?? m[3] ?? m[4] ?? '', typeOnly: /^(?:import|export)\s+type\s/.test(m[1] ?? '') }))
+    .filter((edge) => edge.spec !== '');
 }
 
 function isTestFile(file: string): boolean {
@@ -68,12 +76,12 @@ export function findViolations(): string[] {
     for (const file of files) {
       const rel = relative(root, file);
       const edges: string[] = [];
-      for (const spec of importsOf(file)) {
+      for (const { spec, typeOnly } of importsOf(file)) {
         if (spec.startsWith('@eddy/')) {
           const target = spec.slice('@eddy/'.length).split('/')[0] ?? '';
           if (target !== pkg && !allowed.has(target)) problems.push(`${rel} imports ${spec}`);
         } else if (spec.startsWith('.')) {
-          edges.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+          if (!typeOnly) edges.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
         } else if (pureCoreDirs.some((d) => rel.startsWith(d)) && !pureCoreExceptions.has(rel) && !isTestFile(rel)) {
           problems.push(`${rel} is pure core code but imports ${spec}`);
         }
