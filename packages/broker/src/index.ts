@@ -1,1 +1,5 @@
+export { formatEndpoint, parseEndpoint, parseQuorumVoters } from './config/endpoint.js';
+export { isVoter, type NodeConfig, nodeConfigDefaults, nodeSettings, parseProperties, resolveNodeConfig } from './config/node-config.js';
+export { EddyNode, type EddyNodeOptions } from './node/eddy-node.js';
 export { componentLogger, createNodeLogger, type NodeLoggerOptions } from './node-logger.js';
+export { defaultTopicConfig, resolveTopicConfig, type TopicConfig, topicConfigDefinitions } from './topic-config.js';

@@ -1,6 +1,7 @@
 import { EddyError } from '@eddy/base';
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { registerServerCommand } from './commands/server.js';
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version(packageJson.version, '-V, --version')
     .showHelpAfterError(false)
     .exitOverride();
+  registerServerCommand(program);
   return program;
 }
 

@@ -55,6 +55,7 @@ describe('withRetry', () => {
     let lateCalls = 0;
     await expect(withRetry(() => (lateCalls++, Promise.reject(retriable())), { ...defaultRetryOptions, attemptsMax: 100, deadlineMs: 500 }, late.deps)).rejects.toBeInstanceOf(EddyError);
     expect(late.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(500);
+    expect(lateCalls).toBeLessThan(100);
   });
 });
 

@@ -191,7 +191,7 @@ export class MetadataDelta {
     }
     partitions.set(partition.partition, partition);
     let changed = this.changedPartitions.get(partition.topicId);
-    if (changed === undefined) this.changedPartitions.set(partition.topicId, (changed = new Map()));
+    if (changed === undefined) this.changedPartitions.set(partition.topicId, (changed = new Map<number, PartitionImage>()));
     changed.set(partition.partition, partition);
   }
 

@@ -1,1 +1,2 @@
-export {};
+export { freeLoopbackPorts } from './free-ports.js';
+export { type ClusterNode, type StartClusterOptions, startCluster, type TestCluster } from './start-cluster.js';

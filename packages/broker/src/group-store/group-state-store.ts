@@ -53,7 +53,7 @@ export class GroupStateStore {
       const [topic, partitionText] = key.slice(prefix.length).split('\0') as [string, string];
       const parsed = JSON.parse(value) as Omit<CommittedOffset, 'offset'> & { offset: string };
       let topicOffsets = result.get(topic);
-      if (topicOffsets === undefined) result.set(topic, (topicOffsets = new Map()));
+      if (topicOffsets === undefined) result.set(topic, (topicOffsets = new Map<number, CommittedOffset>()));
       topicOffsets.set(Number(partitionText), { ...parsed, offset: BigInt(parsed.offset) });
     }
     return result;

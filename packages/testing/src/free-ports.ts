@@ -1,16 +1,15 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /**
- * Free TCP ports on 127.0.0.1, found by letting the OS pick and releasing them. Another
- * process could take one in between; the ports are held together to at least avoid handing
- * out the same one twice.
+ * Free TCP ports on 127.0.0.1, found by letting the OS pick and releasing them. They are held
+ * together while being picked, so one call never returns the same port twice.
  */
-export async function freePorts(count: number): Promise<number[]> {
+export async function freeLoopbackPorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
       () =>
-        new Promise<import('node:net').Server>((resolve, reject) => {
+        new Promise<Server>((resolve, reject) => {
           const server = createServer();
           server.once('error', reject);
           server.listen(0, '127.0.0.1', () => resolve(server));
@@ -19,7 +18,7 @@ export async function freePorts(count: number): Promise<number[]> {
   );
   const ports = servers.map((server) => {
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port assigned');
+    if (address === null || typeof address === 'string') throw new Error('the OS assigned no port');
     return address.port;
   });
   await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));

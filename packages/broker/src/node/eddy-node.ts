@@ -1,0 +1,198 @@
+import { type Clock, type Logger, Prng, systemClock } from '@eddy/base';
+import type { Endpoint } from '@eddy/metadata';
+import { loadProtocol, type ServerHandle, startServer } from '@eddy/protocol';
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type NodeConfig, isVoter } from '../config/node-config.js';
+import { ControllerDriver } from '../controller/controller-driver.js';
+import { defaultControllerConfig } from '../controller/controller-core.js';
+import { MetadataLoader } from '../metadata/metadata-loader.js';
+import { componentLogger } from '../node-logger.js';
+import { MetadataQuorum } from '../quorum/metadata-quorum.js';
+import { QuorumReplicationTracker } from '../quorum/quorum-description.js';
+import { RaftGrpcTransport } from '../quorum/raft-transport.js';
+import { adminHandlers } from '../server/admin-handlers.js';
+import { controllerHandlers } from '../server/controller-handlers.js';
+import { metadataResponse } from '../server/metadata-response.js';
+import { BrokerLifecycle } from './broker-lifecycle.js';
+import { NodeConnections } from './node-connections.js';
+
+export interface EddyNodeOptions {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Seeds every random choice of the node (election jitter, placement); random by default. */
+  readonly seed?: number;
+}
+
+/** How long a controlled shutdown waits for the controller to move leadership away. */
+const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
+const RAFT_TICK_MS = 50;
+const METADATA_SNAPSHOT_EVERY_ENTRIES = 10_000;
+
+/**
+ * One Eddy node: a broker, and a controller too when it is a voter of the metadata quorum
+ * (combined mode, as KRaft). It serves every gRPC service on one listener, follows the metadata
+ * log into a MetadataImage, keeps its broker registration alive, and, while its node leads the
+ * quorum, runs the active controller.
+ */
+export class EddyNode {
+  private constructor(
+    readonly config: NodeConfig,
+    private readonly server: ServerHandle,
+    private readonly quorum: MetadataQuorum,
+    private readonly loader: MetadataLoader,
+    private readonly controller: ControllerDriver,
+    private readonly lifecycle: BrokerLifecycle,
+    private readonly connections: NodeConnections,
+    private readonly timers: readonly NodeJS.Timeout[],
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: EddyNodeOptions): Promise<EddyNode> {
+    const { config } = options;
+    const clock = options.clock ?? systemClock;
+    const prng = new Prng(options.seed ?? Number.parseInt(randomUUID().slice(0, 8), 16));
+    const logger = options.logger;
+    const protocol = loadProtocol();
+    await mkdir(config.dataDir, { recursive: true });
+
+    const loader = new MetadataLoader();
+    const endpointOf = (nodeId: number): Endpoint | undefined => config.controllerQuorum.get(nodeId) ?? loader.image.brokers.get(nodeId)?.endpoint;
+    const connections = new NodeConnections(protocol, `eddy-node-${config.nodeId}`, endpointOf);
+    const transport = new RaftGrpcTransport({
+      nodeId: config.nodeId,
+      clientOf: (nodeId) => connections.service(nodeId, 'RaftService'),
+      logger: componentLogger(logger, 'raft-transport'),
+    });
+
+    let quorum: MetadataQuorum | undefined;
+    const controller = new ControllerDriver(
+      { append: (data) => quorum?.append(data) },
+      prng.fork(),
+      { ...defaultControllerConfig, sessionTimeoutMs: config.brokerSessionTimeoutMs },
+      clock,
+      componentLogger(logger, 'controller'),
+    );
+    const tracker = new QuorumReplicationTracker();
+    const controllerId = (): number => quorum?.leaderId ?? -1;
+    const remoteController = <S extends 'AdminService' | 'ControllerService'>(service: S) => {
+      const leader = quorum?.leaderId;
+      return leader === undefined || leader === config.nodeId ? undefined : connections.service(leader, service);
+    };
+
+    const server = await startServer({
+      protocol,
+      host: config.listen.host,
+      port: config.listen.port,
+      services: {
+        RaftService: transport.handlers(),
+        ControllerService: controllerHandlers(controller),
+        AdminService: adminHandlers({
+          controller,
+          image: () => loader.image,
+          remoteController: () => remoteController('AdminService'),
+          controllerId,
+          describeQuorum: () =>
+            quorum?.isLeader === true
+              ? tracker.describe(quorum.status(), loader.image.clusterId ?? '', clock.wallMs(), (id) => transport.lastAnswerFrom(id), endpointOf)
+              : undefined,
+        }),
+        ClientService: {
+          metadata: (call, callback) => callback(null, metadataResponse(loader.image, call.request, controllerId())),
+        },
+      },
+    });
+
+    quorum = await MetadataQuorum.start({
+      nodeId: config.nodeId,
+      directory: join(config.dataDir, '__cluster_metadata'),
+      initialVoters: [...config.controllerQuorum.keys()],
+      loader,
+      transport,
+      prng: prng.fork(),
+      // The Raft driver binds its own component and node id.
+      logger,
+      tickMs: RAFT_TICK_MS,
+      electionTimeoutMs: config.raftElectionTimeoutMs,
+      heartbeatIntervalMs: config.raftHeartbeatIntervalMs,
+      snapshotEveryEntries: METADATA_SNAPSHOT_EVERY_ENTRIES,
+      onLeadership: (event) => (event.type === 'ready' ? controller.activate(loader.image) : controller.deactivate()),
+    });
+    const startedQuorum = quorum;
+
+    const lifecycle = new BrokerLifecycle({
+      nodeId: config.nodeId,
+      incarnationId: randomUUID(),
+      endpoint: config.advertised,
+      rack: config.rack,
+      controller: () => {
+        const leader = startedQuorum.leaderId;
+        return leader === undefined ? undefined : connections.service(leader, 'ControllerService');
+      },
+      metadataOffset: () => loader.image.offset,
+      heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
+      logger: componentLogger(logger, 'broker-lifecycle'),
+    });
+    lifecycle.start();
+
+    // The quorum leader tracks followers for `quorum describe`, and adds every registered
+    // broker that is not a voter as an observer, so it receives the metadata log.
+    const quorumDuties = setInterval(() => {
+      if (!startedQuorum.isLeader) return;
+      const status = startedQuorum.status();
+      tracker.sample(status, clock.wallMs());
+      const members = new Set([...status.membership.voters, ...status.membership.observers]);
+      const missing = [...loader.image.brokers.keys()].find((brokerId) => !members.has(brokerId));
+      if (missing !== undefined) {
+        startedQuorum.changeMembership({ type: 'addObserver', nodeId: missing }).catch((error: unknown) => logger.debug({ err: error, nodeId: missing }, 'adding an observer failed'));
+      }
+    }, RAFT_TICK_MS * 2);
+    quorumDuties.unref();
+
+    logger.info({ listen: server.address, voter: isVoter(config), dataDir: config.dataDir }, 'node started');
+    return new EddyNode(config, server, startedQuorum, loader, controller, lifecycle, connections, [quorumDuties], logger);
+  }
+
+  get address(): string {
+    return this.server.address;
+  }
+
+  get metadataImage() {
+    return this.loader.image;
+  }
+
+  get brokerState() {
+    return this.lifecycle.state;
+  }
+
+  get isActiveController(): boolean {
+    return this.controller.isActive;
+  }
+
+  get quorumLeaderId(): number | undefined {
+    return this.quorum.leaderId;
+  }
+
+  /**
+   * A clean stop (SIGTERM): a controlled shutdown moves leadership off this broker first, then
+   * every component stops and the listener closes.
+   */
+  async stop(): Promise<void> {
+    const granted = await this.lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+    if (!granted) this.logger.warn('controlled shutdown timed out; stopping anyway');
+    await this.close();
+  }
+
+  /** Stops at once, without telling the controller (tests of abrupt failure use this). */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.lifecycle.stop();
+    this.controller.deactivate();
+    await this.quorum.stop();
+    this.connections.close();
+    await this.server.close(1_000);
+    this.logger.info('node stopped');
+  }
+}
