@@ -18,6 +18,7 @@ describe('topic config', () => {
     ['retention.ms', '1.5', /invalid value/],
     ['segment.bytes', '10', /invalid value/],
     ['cleanup.policy', 'shred', /invalid value/],
+    ['cleanup.policy', 'compact', /invalid value/],
     ['unclean.leader.election.enable', 'yes', /invalid value/],
   ])('rejects %s=%s', (key, value, problem) => {
     expect(topicConfigProblem(key, value)).toMatch(problem);

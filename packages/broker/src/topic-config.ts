@@ -10,7 +10,7 @@ export interface TopicConfig {
   readonly segmentMs: number;
   readonly minInsyncReplicas: number;
   readonly maxMessageBytes: number;
-  readonly cleanupPolicy: 'delete' | 'compact';
+  readonly cleanupPolicy: 'delete';
   readonly uncleanLeaderElectionEnable: boolean;
   /** fsync after this many messages; undefined leaves flushing to the OS (Kafka's default). */
   readonly flushMessages: number | undefined;
@@ -27,7 +27,8 @@ const integer =
     return Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
   };
 const boolean: Parser<boolean> = (raw) => (raw === 'true' ? true : raw === 'false' ? false : undefined);
-const cleanupPolicy: Parser<'delete' | 'compact'> = (raw) => (raw === 'delete' || raw === 'compact' ? raw : undefined);
+// Log compaction is not implemented yet, so `compact` is refused rather than silently ignored.
+const cleanupPolicy: Parser<'delete'> = (raw) => (raw === 'delete' ? raw : undefined);
 
 interface ConfigDefinition<K extends keyof TopicConfig> {
   readonly field: K;
@@ -44,7 +45,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Every topic config key Eddy knows, in the order `topics describe` lists them. */
 export const topicConfigDefinitions = {
-  'cleanup.policy': define({ field: 'cleanupPolicy', parse: cleanupPolicy, defaultValue: 'delete', doc: 'delete old segments (compaction is not supported yet)' }),
+  'cleanup.policy': define({ field: 'cleanupPolicy', parse: cleanupPolicy, defaultValue: 'delete', doc: 'delete: old segments are deleted by retention (compact is not supported yet)' }),
   'retention.ms': define({ field: 'retentionMs', parse: integer(-1), defaultValue: 7 * DAY_MS, doc: 'delete segments older than this; -1 keeps them' }),
   'retention.bytes': define({ field: 'retentionBytes', parse: integer(-1), defaultValue: -1, doc: 'delete the oldest segments above this size per partition; -1 for no limit' }),
   'segment.bytes': define({ field: 'segmentBytes', parse: integer(1024 * 1024, 1024 * 1024 * 1024), defaultValue: 1024 * 1024 * 1024, doc: 'roll a new segment at this size' }),
