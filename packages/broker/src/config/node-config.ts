@@ -66,7 +66,7 @@ export const nodeConfigDefaults = {
   brokerHeartbeatIntervalMs: 1_000,
   brokerSessionTimeoutMs: 6_000,
   replicaLagTimeMaxMs: 10_000,
-  raftElectionTimeoutMs: 1_000,
+  raftElectionTimeoutMs: 800,
   raftHeartbeatIntervalMs: 100,
   defaultReplicationFactor: 1,
   numPartitions: 1,
