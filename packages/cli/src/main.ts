@@ -1,7 +1,11 @@
 import { EddyError } from '@eddy/base';
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { registerBrokersCommands } from './commands/brokers.js';
+import { registerClusterCommands } from './commands/cluster.js';
+import { registerQuorumCommands } from './commands/quorum.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerTopicsCommands } from './commands/topics.js';
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -13,6 +17,10 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   registerServerCommand(program);
+  registerClusterCommands(program);
+  registerTopicsCommands(program);
+  registerBrokersCommands(program);
+  registerQuorumCommands(program);
   return program;
 }
 

@@ -94,6 +94,7 @@ export class EddyNode {
           image: () => loader.image,
           remoteController: () => remoteController('AdminService'),
           controllerId,
+          changeVoters: (change) => (quorum?.isLeader === true ? quorum.changeMembership(change) : undefined),
           describeQuorum: () =>
             quorum?.isLeader === true
               ? tracker.describe(quorum.status(), loader.image.clusterId ?? '', clock.wallMs(), (id) => transport.lastAnswerFrom(id), endpointOf)

@@ -91,7 +91,7 @@ export function toWire(message: Message, clusterId: string): OutboundRequest | O
     case 'installSnapshotResponse':
       return {
         rpc: 'installSnapshot',
-        response: { ...ok, term: b(term), fromId: from, snapshotIndex: b(message.snapshotIndex), nextPosition: b(message.nextOffset), done: message.done },
+        response: { ...ok, term: b(term), fromId: from, snapshotIndex: b(message.snapshotIndex), nextPosition: b(message.nextOffset), done: message.done, position: b(message.offset) },
       };
     case 'readIndexResponse':
       return { rpc: 'readIndex', response: { ...ok, term: b(term), fromId: from, leaderId: from, context: Buffer.from(message.context), readIndex: b(message.index) } };
@@ -189,6 +189,7 @@ export function installSnapshotResponseFromWire(response: Wire['InstallSnapshotR
     to,
     term: n(response.term),
     snapshotIndex: n(response.snapshotIndex),
+    offset: n(response.position),
     nextOffset: n(response.nextPosition),
     done: response.done,
   };

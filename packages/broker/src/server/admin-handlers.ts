@@ -13,6 +13,8 @@ export interface AdminContext {
   /** The quorum's view, answered by the quorum leader. */
   readonly describeQuorum: () => Messages['DescribeQuorumResponse'] | undefined;
   readonly controllerId: () => number;
+  /** Changes the quorum's voters; undefined when this node does not lead the quorum. */
+  readonly changeVoters: (change: { readonly type: 'addVoter' | 'removeVoter'; readonly nodeId: number }) => Promise<void> | undefined;
 }
 
 type Wire = Messages;
@@ -150,6 +152,12 @@ export function adminHandlers(context: AdminContext): Partial<ServiceHandlers<'A
         (error: unknown) => callback(null, unavailable(asEddyError(error))),
       );
     },
+    addVoter: (call, callback) => {
+      changeVoters(context, { type: 'addVoter', nodeId: call.request.voterId }, (remote) => remote.addVoter(call.request)).then((response) => callback(null, response));
+    },
+    removeVoter: (call, callback) => {
+      changeVoters(context, { type: 'removeVoter', nodeId: call.request.voterId }, (remote) => remote.removeVoter(call.request)).then((response) => callback(null, response));
+    },
     describeConfigs: (call, callback) => {
       const image = context.image();
       callback(null, {
@@ -180,6 +188,26 @@ export function adminHandlers(context: AdminContext): Partial<ServiceHandlers<'A
       });
     },
   };
+}
+
+/** A voter change runs on the quorum leader; other nodes forward it there. */
+async function changeVoters(
+  context: AdminContext,
+  change: { readonly type: 'addVoter' | 'removeVoter'; readonly nodeId: number },
+  forward: (remote: ServiceClient<'AdminService'>) => Promise<Wire['AddVoterResponse']>,
+): Promise<Wire['AddVoterResponse']> {
+  try {
+    const local = context.changeVoters(change);
+    if (local !== undefined) {
+      await local;
+      return noError;
+    }
+    const remote = context.remoteController();
+    if (remote === undefined) return toWireError(toEddyError('QUORUM_NOT_AVAILABLE', 'no quorum leader is known'));
+    return await forward(remote);
+  } catch (error: unknown) {
+    return toWireError(asEddyError(error));
+  }
 }
 
 async function createTopics(controller: ControllerDriver, request: Wire['CreateTopicsRequest']): Promise<Wire['CreateTopicsResponse']> {

@@ -137,6 +137,8 @@ export interface InstallSnapshotResponse {
   nextPosition: bigint;
   /** The peer holds the snapshot (installed now, or already covered by its log). */
   done: boolean;
+  /** The position of the chunk this answers: the leader ignores answers to chunks it moved past. */
+  position: bigint;
 }
 
 export interface TimeoutNowRequest {
@@ -353,6 +355,7 @@ export const raftSchemas = {
     snapshotIndex: 'uint64',
     nextPosition: 'uint64',
     done: 'bool',
+    position: 'uint64',
   },
   TimeoutNowRequest: {
     clusterId: 'string',
