@@ -1,0 +1,341 @@
+import type { Logger, Prng } from '@eddy/base';
+import type { JoinGroupResponse, SyncGroupAssignment } from '@eddy/protocol';
+import type { Cluster } from '../cluster/cluster.js';
+import type { GroupCoordinators } from '../cluster/group-coordinators.js';
+import { asEddyError, ClientClosedError, fromCode } from '../errors.js';
+import { type Assignor, CONSUMER_PROTOCOL_TYPE, decodeAssignment, encodeAssignment, encodeSubscription, GroupProtocolError, toAssignorMember } from '../group/index.js';
+import { backoffMs } from '../retry.js';
+import type { TopicPartition } from '../types.js';
+import { sleep } from '../util/async.js';
+
+export interface GroupMemberOptions {
+  readonly groupId: string;
+  /** Static membership (`group.instance.id`); '' for a dynamic member. */
+  readonly groupInstanceId: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** In order of preference; the leader runs the one the coordinator picks. */
+  readonly assignors: readonly Assignor[];
+}
+
+/** Join/sync answers after which the member simply joins again. */
+const rejoinCodes: ReadonlySet<string> = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION']);
+const coordinatorCodes: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS']);
+
+/**
+ * One consumer's membership in its group, Kafka's classic protocol: FindCoordinator, JoinGroup
+ * (MEMBER_ID_REQUIRED first), SyncGroup (the leader computes the assignment with the chosen
+ * assignor), Heartbeat in the background (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION or
+ * UNKNOWN_MEMBER_ID mean: rejoin) and LeaveGroup. It does not own partitions: the consumer
+ * revokes and assigns them around `joinAndSync`.
+ */
+export class GroupMember {
+  memberId = '';
+  generationId = -1;
+  leaderId = '';
+  protocolName = '';
+  /** Why the member must (re)join; undefined while it is a member of the current generation. */
+  private rejoinReason: string | undefined = 'first join';
+  /** The generation was lost (fenced or removed): its partitions cannot be committed. */
+  private lost = false;
+  /** The last assignment and its generation, sent back as "owned partitions" (sticky keeps them). */
+  private previousAssignment: readonly TopicPartition[] = [];
+  private previousGenerationId = -1;
+  /** Partition counts of subscribed topics when the assignment was made. */
+  private readonly assignedCounts = new Map<string, number>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeating = false;
+  /** JoinGroup/SyncGroup in progress: they keep the session alive, heartbeats pause. */
+  private joining = false;
+  private readonly abort = new AbortController();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly coordinators: GroupCoordinators,
+    private readonly options: GroupMemberOptions,
+    private readonly prng: Prng,
+    /** Called when a rejoin becomes necessary (the consumer stops fetching and wakes its pollers). */
+    private readonly onRejoinNeeded: (reason: string) => void,
+  ) {
+    this.logger = cluster.logger.child({ component: 'group-member', groupId: options.groupId });
+  }
+
+  get needsRejoin(): boolean {
+    return this.rejoinReason !== undefined;
+  }
+
+  /** True when the member's partitions may belong to another member already (commits would fail). */
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  get isLeader(): boolean {
+    return this.memberId !== '' && this.memberId === this.leaderId;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** The identity commits carry: this member in its generation. */
+  get identity(): { generationId: number; memberId: string; groupInstanceId: string } {
+    return { generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId };
+  }
+
+  /** Asks for a rejoin (`lost` when the generation is gone: the partitions cannot be committed). */
+  requestRejoin(reason: string, lost = false): void {
+    if (lost) {
+      this.lost = true;
+      this.generationId = -1;
+    }
+    // A lost member has nothing left to keep alive; otherwise heartbeats go on until the
+    // JoinGroup is sent, so the session outlives a slow onPartitionsRevoked.
+    if (lost) this.stopHeartbeats();
+    if (this.rejoinReason !== undefined) return;
+    this.rejoinReason = reason;
+    this.logger.info({ memberId: this.memberId, reason }, 'rejoining the group');
+    this.onRejoinNeeded(reason);
+  }
+
+  /** After a metadata change: rejoin when a subscribed topic's partition count moved since the assignment. */
+  checkPartitionCounts(subscription: readonly string[]): void {
+    if (this.needsRejoin) return;
+    for (const topic of subscription) {
+      const count = this.cluster.metadata.topics.get(topic)?.partitions.length ?? 0;
+      const assigned = this.assignedCounts.get(topic) ?? 0;
+      if (count !== assigned) {
+        this.requestRejoin(`partition count of ${topic} changed from ${assigned} to ${count}`);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Joins (or rejoins) and syncs until the member has an assignment for a new generation.
+   * Retriable failures are retried with backoff for as long as the member is open; fatal ones
+   * (invalid session timeout, inconsistent protocols, ...) are thrown.
+   */
+  async joinAndSync(subscription: readonly string[]): Promise<TopicPartition[]> {
+    this.joining = true;
+    this.stopHeartbeats();
+    let assignment: TopicPartition[];
+    try {
+      assignment = await this.joinLoop(subscription);
+    } finally {
+      this.joining = false;
+    }
+    this.startHeartbeats();
+    return assignment;
+  }
+
+  private async joinLoop(subscription: readonly string[]): Promise<TopicPartition[]> {
+    const reason = this.rejoinReason ?? 'rejoin';
+    for (let attempt = 1; ; attempt++) {
+      if (this.abort.signal.aborted) throw new ClientClosedError('the consumer');
+      try {
+        const assignment = await this.tryJoinAndSync(subscription, reason);
+        if (assignment !== undefined) {
+          this.rejoinReason = undefined;
+          this.lost = false;
+          this.previousAssignment = assignment;
+          this.previousGenerationId = this.generationId;
+          return assignment;
+        }
+      } catch (error: unknown) {
+        const eddyError = asEddyError(error);
+        if (this.abort.signal.aborted) throw new ClientClosedError('the consumer');
+        if (!eddyError.retriable) throw eddyError;
+        this.logger.debug({ code: eddyError.code, attempt }, `join failed, retrying: ${eddyError.message}`);
+        const retry = this.cluster.options.retry;
+        await sleep(backoffMs(Math.min(attempt, 10), retry, this.prng), this.cluster.signalWith(this.abort.signal));
+      }
+    }
+  }
+
+  /** Stops heartbeats and, for a dynamic member, leaves the group (best effort, bounded by the request timeout). */
+  async leave(reason: string): Promise<void> {
+    this.stopHeartbeats();
+    const memberId = this.memberId;
+    this.memberId = '';
+    this.generationId = -1;
+    this.lost = false;
+    this.rejoinReason = reason;
+    if (memberId === '' || this.options.groupInstanceId !== '' || this.cluster.isClosed) return;
+    try {
+      await this.coordinators.call(this.options.groupId, (group, options) =>
+        group.leaveGroup({ groupId: this.options.groupId, members: [{ memberId, groupInstanceId: '', reason }] }, options),
+      );
+    } catch (error: unknown) {
+      this.logger.debug({ code: asEddyError(error).code }, 'LeaveGroup failed');
+    }
+  }
+
+  /** Cancels whatever the member waits for (a JoinGroup long poll, a backoff). */
+  close(): void {
+    this.stopHeartbeats();
+    this.abort.abort();
+  }
+
+  startHeartbeats(): void {
+    if (this.heartbeatTimer !== undefined || this.abort.signal.aborted || this.joining || this.lost || this.generationId < 0) return;
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = undefined;
+      void this.beat();
+    }, this.options.heartbeatIntervalMs);
+  }
+
+  stopHeartbeats(): void {
+    if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.heartbeating || this.joining || this.lost || this.abort.signal.aborted) return;
+    this.heartbeating = true;
+    const generationId = this.generationId;
+    try {
+      const response = await this.coordinators.call(
+        this.options.groupId,
+        (group, options) =>
+          group.heartbeat({ groupId: this.options.groupId, generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId }, options),
+        Math.min(this.cluster.options.requestTimeoutMs, this.options.sessionTimeoutMs),
+        this.abort.signal,
+      );
+      if (generationId !== this.generationId) return;
+      switch (response.errorCode) {
+        case 'NONE':
+          break;
+        case 'REBALANCE_IN_PROGRESS':
+          // Expected while a rejoin is pending; the first one asks for it.
+          this.requestRejoin('the group is rebalancing');
+          break;
+        case 'ILLEGAL_GENERATION':
+          this.requestRejoin(`generation ${generationId} is no longer current`, true);
+          break;
+        case 'UNKNOWN_MEMBER_ID':
+        case 'FENCED_INSTANCE_ID':
+          this.requestRejoin(`the coordinator no longer knows member ${this.memberId} (${response.errorCode})`, true);
+          this.memberId = '';
+          break;
+        default:
+          if (coordinatorCodes.has(response.errorCode)) this.coordinators.forget(this.options.groupId);
+          this.logger.debug({ code: response.errorCode }, 'heartbeat failed');
+      }
+    } catch (error: unknown) {
+      this.logger.debug({ code: asEddyError(error).code }, 'heartbeat failed');
+    } finally {
+      this.heartbeating = false;
+      this.startHeartbeats();
+    }
+  }
+
+  /** One JoinGroup (+ SyncGroup); undefined when the member must simply join again. */
+  private async tryJoinAndSync(subscription: readonly string[], reason: string): Promise<TopicPartition[] | undefined> {
+    const { groupId, groupInstanceId } = this.options;
+    const metadata = Buffer.from(
+      encodeSubscription({ topics: subscription, ownedPartitions: this.previousAssignment, generationId: this.previousGenerationId }),
+    );
+    const longPollMs = this.options.rebalanceTimeoutMs + this.cluster.options.requestTimeoutMs;
+    const joined: JoinGroupResponse = await this.coordinators.call(
+      groupId,
+      (group, options) =>
+        group.joinGroup(
+          {
+            groupId,
+            sessionTimeoutMs: this.options.sessionTimeoutMs,
+            rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+            memberId: this.memberId,
+            groupInstanceId,
+            protocolType: CONSUMER_PROTOCOL_TYPE,
+            protocols: this.options.assignors.map((assignor) => ({ name: assignor.name, metadata })),
+            reason,
+          },
+          options,
+        ),
+      longPollMs,
+      this.abort.signal,
+    );
+    switch (joined.errorCode) {
+      case 'NONE':
+        break;
+      case 'MEMBER_ID_REQUIRED':
+        this.memberId = joined.memberId;
+        return undefined;
+      case 'UNKNOWN_MEMBER_ID':
+      case 'FENCED_INSTANCE_ID':
+        this.memberId = '';
+        this.generationId = -1;
+        return undefined;
+      default:
+        if (rejoinCodes.has(joined.errorCode)) return undefined;
+        if (coordinatorCodes.has(joined.errorCode)) this.coordinators.forget(groupId);
+        throw fromCode(joined.errorCode, `JoinGroup of group ${groupId}: ${joined.errorMessage}`);
+    }
+    this.memberId = joined.memberId;
+    this.generationId = joined.generationId;
+    this.leaderId = joined.leaderMemberId;
+    this.protocolName = joined.protocolName;
+    const assignments = this.isLeader && !joined.skipAssignment ? await this.computeAssignment(joined) : [];
+    const synced = await this.coordinators.call(
+      groupId,
+      (group, options) =>
+        group.syncGroup(
+          {
+            groupId,
+            generationId: this.generationId,
+            memberId: this.memberId,
+            groupInstanceId,
+            protocolType: CONSUMER_PROTOCOL_TYPE,
+            protocolName: this.protocolName,
+            assignments,
+          },
+          options,
+        ),
+      longPollMs,
+      this.abort.signal,
+    );
+    switch (synced.errorCode) {
+      case 'NONE':
+        break;
+      case 'UNKNOWN_MEMBER_ID':
+      case 'FENCED_INSTANCE_ID':
+        this.memberId = '';
+        this.generationId = -1;
+        return undefined;
+      default:
+        if (rejoinCodes.has(synced.errorCode)) return undefined;
+        if (coordinatorCodes.has(synced.errorCode)) this.coordinators.forget(groupId);
+        throw fromCode(synced.errorCode, `SyncGroup of group ${groupId}: ${synced.errorMessage}`);
+    }
+    const assignment = [...decodeAssignment(synced.assignment).partitions];
+    this.assignedCounts.clear();
+    for (const topic of subscription) this.assignedCounts.set(topic, this.cluster.metadata.topics.get(topic)?.partitions.length ?? 0);
+    this.logger.info(
+      { memberId: this.memberId, generationId: this.generationId, leader: this.isLeader, partitions: assignment.length },
+      `joined group ${groupId} in generation ${this.generationId}`,
+    );
+    return assignment;
+  }
+
+  /** The leader's job: every member's assignment, with the assignor the coordinator chose. */
+  private async computeAssignment(joined: JoinGroupResponse): Promise<SyncGroupAssignment[]> {
+    const assignor = this.options.assignors.find((each) => each.name === joined.protocolName);
+    if (assignor === undefined) throw new GroupProtocolError(`the group chose assignor ${JSON.stringify(joined.protocolName)}, which this consumer does not offer`);
+    const members = joined.members.map((member) =>
+      toAssignorMember({ memberId: member.memberId, groupInstanceId: member.groupInstanceId === '' ? undefined : member.groupInstanceId, metadata: member.metadata }),
+    );
+    const topics = [...new Set(members.flatMap((member) => member.subscription))];
+    this.cluster.addTopics(topics);
+    await this.cluster.retrying(() => this.cluster.refreshMetadata(), { signal: this.abort.signal });
+    const partitionCounts = new Map<string, number>();
+    for (const topic of topics) {
+      const count = this.cluster.metadata.topics.get(topic)?.partitions.length;
+      if (count !== undefined) partitionCounts.set(topic, count);
+    }
+    const assignment = assignor.assign(members, partitionCounts);
+    this.logger.debug({ assignor: assignor.name, members: members.length, topics: topics.length }, 'computed the group assignment');
+    return [...assignment].map(([memberId, partitions]) => ({ memberId, assignment: Buffer.from(encodeAssignment({ partitions })) }));
+  }
+}

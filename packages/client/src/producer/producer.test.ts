@@ -1,0 +1,294 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BufferExhaustedError, ClientClosedError, EddyError, InvalidConfigError, type Producer } from '../index.js';
+import { type Harness, logValues, startHarness, waitFor } from '../test-support/harness.js';
+import { partitionForKey } from './murmur2.js';
+
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function setUp(partitions = 3, brokers = 1): Promise<Harness> {
+  harness = await startHarness({ brokers, topics: [{ name: 't', partitions }] });
+  return harness;
+}
+
+describe('partitioning', () => {
+  it('maps a key to the same partition every time, as Kafka does', async () => {
+    const { eddy, cluster } = await setUp(6);
+    const first = eddy.producer();
+    const second = eddy.producer({ partitioner: 'sticky' });
+    const keys = ['customer-1', 'customer-2', 'order-77', 'k1', ''];
+    for (const key of keys) {
+      const expected = partitionForKey(Buffer.from(key), 6);
+      for (let i = 0; i < 3; i++) {
+        const [a] = await first.send({ topic: 't', messages: [{ key, value: `a${i}` }] });
+        const [b] = await second.send({ topic: 't', messages: [{ key: Buffer.from(key), value: `b${i}` }] });
+        expect(a?.partition).toBe(expected);
+        expect(b?.partition).toBe(expected);
+      }
+    }
+    expect(cluster.records('t', partitionForKey(Buffer.from('k1'), 6)).filter((r) => r.key?.toString() === 'k1')).toHaveLength(6);
+  });
+
+  it("spreads unkeyed messages round-robin as the seed shows: a d g j / b e h / c f i", async () => {
+    const { eddy, cluster } = await setUp(3);
+    const producer = eddy.producer();
+    const metadata = await producer.send({ topic: 't', messages: [...'abcdefghij'].map((value) => ({ value })) });
+    expect(metadata.map((m) => m.partition)).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+    expect([0, 1, 2].map((p) => logValues(cluster, 't', p).join(' '))).toEqual(['a d g j', 'b e h', 'c f i']);
+    // Offsets per partition, in order.
+    expect(metadata.filter((m) => m.partition === 0).map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n]);
+  });
+
+  it('honours an explicit partition and rejects one out of range', async () => {
+    const { eddy, cluster } = await setUp(3);
+    const producer = eddy.producer();
+    const [meta] = await producer.send({ topic: 't', messages: [{ key: 'k', value: 'x', partition: 2 }] });
+    expect(meta?.partition).toBe(2);
+    expect(logValues(cluster, 't', 2)).toEqual(['x']);
+    await expect(producer.send({ topic: 't', messages: [{ value: 'y', partition: 3 }] })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION', partition: 3 });
+  });
+
+  it('fails a send to an unknown topic after maxBlockMs with a typed error', async () => {
+    const { eddy } = await setUp();
+    const producer = eddy.producer({ maxBlockMs: 200 });
+    const error = await producer.send({ topic: 'missing', messages: [{ value: 'x' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EddyError);
+    expect(error).toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION', topic: 'missing', retriable: true });
+  });
+});
+
+describe('batching', () => {
+  it('collects records sent within lingerMs into one request, one batch per partition', async () => {
+    const { eddy, cluster } = await setUp(2);
+    const producer = eddy.producer({ lingerMs: 100 });
+    await producer.send({ topic: 't', messages: [{ value: 'warm-up', partition: 0 }] });
+    const before = cluster.callsTo('Produce').length;
+    const sends = [];
+    for (let i = 0; i < 20; i++) sends.push(producer.send({ topic: 't', messages: [{ value: `v${i}`, partition: i % 2 }] }));
+    const results = await Promise.all(sends);
+    expect(cluster.callsTo('Produce').length - before).toBe(1);
+    expect(cluster.batchCount('t', 0)).toBe(2);
+    expect(cluster.batchCount('t', 1)).toBe(1);
+    expect(results.map(([m]) => m?.offset)).toEqual([...Array(20).keys()].map((i) => BigInt(Math.floor(i / 2) + (i % 2 === 0 ? 1 : 0))));
+  });
+
+  it('sends a batch as soon as it reaches batchSize, without waiting for lingerMs', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ lingerMs: 60_000, batchSize: 1_024 });
+    const value = Buffer.alloc(100, 1);
+    const started = Date.now();
+    // 40 records of ~110 bytes fill about four batches; the last (partial) one waits for linger
+    // unless flushed.
+    const sends = [...Array(40).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }));
+    await waitFor(() => cluster.batchCount('t', 0) >= 3, 5_000, 'full batches');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(cluster.records('t', 0).length).toBeLessThan(40);
+    await producer.flush();
+    await Promise.all(sends);
+    expect(cluster.records('t', 0)).toHaveLength(40);
+    expect(cluster.batchCount('t', 0)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('waits lingerMs for a partial batch', async () => {
+    const { eddy } = await setUp(1);
+    const producer = eddy.producer({ lingerMs: 200 });
+    const started = Date.now();
+    await producer.send({ topic: 't', messages: [{ value: 'x' }] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it('compresses batches with gzip', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ compression: 'gzip' });
+    await producer.send({ topic: 't', messages: [{ value: 'x'.repeat(10_000) }, { value: 'y', headers: { h: 'v' } }] });
+    const records = cluster.records('t', 0);
+    expect(records.map((r) => r.value?.length)).toEqual([10_000, 1]);
+    expect(records[1]?.headers).toEqual([{ key: 'h', value: Buffer.from('v') }]);
+  });
+});
+
+describe('backpressure', () => {
+  it('makes send() wait while the buffer is full, then fail after maxBlockMs; memory stays bounded', async () => {
+    const { eddy, cluster } = await setUp(1);
+    cluster.onProduce = () => 'drop-response';
+    const producer: Producer = eddy.producer({ bufferMemory: 4_096, maxBlockMs: 300, lingerMs: 0, requestTimeoutMs: 60_000 });
+    const value = Buffer.alloc(500, 7);
+    const outcomes = new Map<number, { error: unknown; afterMs: number }>();
+    const started = Date.now();
+    const sends = [...Array(10).keys()].map((i) => {
+      const sent = producer.send({ topic: 't', messages: [{ value }] });
+      sent.catch((error: unknown) => outcomes.set(i, { error, afterMs: Date.now() - started }));
+      return sent;
+    });
+    let maxBuffered = 0;
+    while (Date.now() - started < 500) {
+      maxBuffered = Math.max(maxBuffered, producer.metrics().bufferedBytes);
+      await sleep(10);
+    }
+    // Seven ~560-byte records fit in 4 KiB; the other three waited maxBlockMs and failed.
+    expect(maxBuffered).toBeLessThanOrEqual(4_096);
+    expect(maxBuffered).toBeGreaterThan(3_500);
+    expect([...outcomes.keys()].sort()).toEqual([7, 8, 9]);
+    for (const { error, afterMs } of outcomes.values()) {
+      expect(error).toBeInstanceOf(BufferExhaustedError);
+      expect(error).toMatchObject({ code: 'REQUEST_TIMED_OUT', retriable: true });
+      expect(afterMs).toBeGreaterThanOrEqual(290);
+    }
+    await producer.close({ timeoutMs: 100 });
+    for (const sent of sends.slice(0, 7)) await expect(sent).rejects.toBeInstanceOf(ClientClosedError);
+    expect(producer.metrics().bufferedBytes).toBe(0);
+  });
+
+  it('lets a waiting send through once acknowledgements free room', async () => {
+    const { eddy, cluster } = await setUp(1);
+    let drop = true;
+    cluster.onProduce = () => (drop ? 'drop-response' : undefined);
+    const producer = eddy.producer({ bufferMemory: 2_048, maxBlockMs: 10_000, lingerMs: 0, requestTimeoutMs: 400 });
+    const value = Buffer.alloc(1_500, 1);
+    const first = producer.send({ topic: 't', messages: [{ value }] });
+    await waitFor(() => cluster.callsTo('Produce').length >= 1, 2_000, 'first request');
+    const second = producer.send({ topic: 't', messages: [{ value }] });
+    await sleep(100);
+    expect(producer.metrics().bufferedBytes).toBeLessThanOrEqual(2_048);
+    drop = false;
+    // The first request times out (400 ms), is retried and answered (a duplicate of the
+    // appended batch), which frees room for the second.
+    const [[a], [b]] = await Promise.all([first, second]);
+    expect(a?.offset).toBe(0n);
+    expect(b?.offset).toBe(1n);
+    expect(cluster.records('t', 0)).toHaveLength(2);
+  });
+
+  it('rejects a message larger than the buffer at once', async () => {
+    const { eddy } = await setUp(1);
+    const producer = eddy.producer({ bufferMemory: 1_024 });
+    await expect(producer.send({ topic: 't', messages: [{ value: Buffer.alloc(2_000) }] })).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+  });
+});
+
+describe('delivery', () => {
+  it('idempotent retries after a lost answer write nothing twice', async () => {
+    const { eddy, cluster } = await setUp(1);
+    let faults = 0;
+    cluster.onProduce = () => (faults++ < 2 ? 'fail-stream-after-append' : undefined);
+    const producer = eddy.producer({ lingerMs: 0 });
+    const metadata = await producer.send({ topic: 't', messages: [...'abcde'].map((value) => ({ value })) });
+    expect(metadata.map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(logValues(cluster, 't', 0)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(cluster.callsTo('Produce').length).toBe(3);
+    expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
+    const records = cluster.records('t', 0);
+    expect(records[0]?.producerId).toBeGreaterThanOrEqual(0n);
+    expect(records[0]?.baseSequence).toBe(0);
+  });
+
+  it('idempotent retries after a request timeout keep order and write nothing twice', async () => {
+    const { eddy, cluster } = await setUp(1);
+    let dropped = 0;
+    cluster.onProduce = () => (dropped++ < 1 ? 'drop-response' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, requestTimeoutMs: 300, batchSize: 256 });
+    const sends = [...Array(30).keys()].map((i) => producer.send({ topic: 't', messages: [{ value: `m${i}` }] }));
+    const results = await Promise.all(sends);
+    expect(results.map(([m]) => m?.offset)).toEqual([...Array(30).keys()].map(BigInt));
+    expect(logValues(cluster, 't', 0)).toEqual([...Array(30).keys()].map((i) => `m${i}`));
+  });
+
+  it('retries a batch rejected as out of order behind a failed one, keeping order', async () => {
+    const { eddy, cluster } = await setUp(1);
+    let failures = 0;
+    // The first batch is refused (not appended); those pipelined behind it then fail the
+    // broker's sequence check (OUT_OF_ORDER_SEQUENCE_NUMBER) and must be retried, not failed.
+    cluster.onProducePartition = () => (failures++ === 0 ? 'NOT_LEADER_OR_FOLLOWER' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, batchSize: 200, retryBackoffMs: 20 });
+    const sends = [...Array(20).keys()].map((i) => producer.send({ topic: 't', messages: [{ value: `m${i}` }] }));
+    const results = await Promise.all(sends);
+    expect(results.map(([m]) => m?.offset)).toEqual([...Array(20).keys()].map(BigInt));
+    expect(logValues(cluster, 't', 0)).toEqual([...Array(20).keys()].map((i) => `m${i}`));
+    expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
+  });
+
+  it('without idempotence, acks=0 resolves without an answer (offset -1)', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ acks: 0 });
+    const [meta] = await producer.send({ topic: 't', messages: [{ value: 'fire-and-forget' }] });
+    expect(meta).toMatchObject({ topic: 't', partition: 0, offset: -1n });
+    await waitFor(() => cluster.records('t', 0).length === 1, 2_000, 'the record');
+    expect(cluster.records('t', 0)[0]?.producerId).toBe(-1n);
+    expect(cluster.callsTo('InitProducerId')).toHaveLength(0);
+  });
+
+  it('acks=1 is not idempotent; idempotence with acks 0 or 1 is a config error', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ acks: 1 });
+    const [meta] = await producer.send({ topic: 't', messages: [{ value: 'x' }] });
+    expect(meta?.offset).toBe(0n);
+    expect(cluster.records('t', 0)[0]?.producerId).toBe(-1n);
+    expect(() => eddy.producer({ acks: 0, idempotent: true })).toThrow(InvalidConfigError);
+    expect(() => eddy.producer({ maxInFlight: 6 })).toThrow(InvalidConfigError);
+  });
+
+  it('fails records with a non-retriable error and keeps going with a new epoch', async () => {
+    const { eddy, cluster } = await setUp(1);
+    let reject = true;
+    cluster.onProducePartition = () => (reject ? 'INVALID_RECORD' : undefined);
+    const producer = eddy.producer({ lingerMs: 0 });
+    await expect(producer.send({ topic: 't', messages: [{ value: 'bad' }] })).rejects.toMatchObject({ code: 'INVALID_RECORD', topic: 't', partition: 0, retriable: false });
+    reject = false;
+    const [meta] = await producer.send({ topic: 't', messages: [{ value: 'good' }] });
+    expect(meta?.offset).toBe(0n);
+    expect(logValues(cluster, 't', 0)).toEqual(['good']);
+    // The gap the failed batch left was closed with a new epoch.
+    expect(cluster.callsTo('InitProducerId')).toHaveLength(2);
+  });
+
+  it('gives up after deliveryTimeoutMs', async () => {
+    const { eddy, cluster } = await setUp(1);
+    cluster.onProducePartition = () => 'NOT_ENOUGH_REPLICAS';
+    const producer = eddy.producer({ lingerMs: 0, deliveryTimeoutMs: 300, retryBackoffMs: 20 });
+    const started = Date.now();
+    const error = await producer.send({ topic: 't', messages: [{ value: 'x' }] }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ code: 'REQUEST_TIMED_OUT', topic: 't', partition: 0 });
+    expect((error as Error).message).toContain('NOT_ENOUGH_REPLICAS');
+    expect(cluster.callsTo('Produce').length).toBeGreaterThan(1);
+  });
+
+  it('flush() waits for everything sent before it; close() flushes', async () => {
+    const { eddy, cluster } = await setUp(2);
+    const producer = eddy.producer({ lingerMs: 10_000 });
+    const sends = [...Array(10).keys()].map((i) => producer.send({ topic: 't', messages: [{ value: `v${i}` }] }));
+    await producer.flush();
+    expect(cluster.records('t', 0).length + cluster.records('t', 1).length).toBe(10);
+    await Promise.all(sends);
+    const late = producer.send({ topic: 't', messages: [{ value: 'late' }] });
+    await producer.close();
+    await expect(late).resolves.toHaveLength(1);
+    await expect(producer.send({ topic: 't', messages: [{ value: 'after' }] })).rejects.toBeInstanceOf(ClientClosedError);
+  });
+
+  it('accepts strings and buffers for keys, values and headers and reports record timestamps', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer();
+    const [a, b] = await producer.send({
+      topic: 't',
+      messages: [
+        { key: 'k', value: 'v', headers: { trace: 'abc', raw: Buffer.from([1, 2]) }, timestamp: 1_700_000_000_000 },
+        { key: null, value: null },
+      ],
+    });
+    expect(a).toEqual({ topic: 't', partition: 0, offset: 0n, timestamp: 1_700_000_000_000 });
+    expect(b?.offset).toBe(1n);
+    const [first, second] = cluster.records('t', 0);
+    expect(first?.key?.toString()).toBe('k');
+    expect(first?.headers).toEqual([
+      { key: 'trace', value: Buffer.from('abc') },
+      { key: 'raw', value: Buffer.from([1, 2]) },
+    ]);
+    expect(second?.value).toBeNull();
+  });
+});
