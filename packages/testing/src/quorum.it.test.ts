@@ -1,16 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './start-cluster.js';
-
-/** Polls `probe` until it returns a value; the tests wait on conditions, never on sleeps. */
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { waitFor } from './wait-for.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {

@@ -2,6 +2,9 @@ import type { Logger } from '@eddy/base';
 import type { Endpoint } from '@eddy/metadata';
 import type { ServiceClient } from '@eddy/protocol';
 
+/** A controlled shutdown gives up after this many heartbeats in a row reach no controller. */
+const CONTROLLER_UNREACHABLE_BEATS = 5;
+
 export type BrokerState = 'registering' | 'fenced' | 'running' | 'shuttingDown' | 'stopped';
 
 export interface BrokerLifecycleOptions {
@@ -30,6 +33,8 @@ export class BrokerLifecycle {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private shutdownGranted = false;
+  /** Heartbeats in a row that reached no controller (none known, or the call failed). */
+  private unanswered = 0;
 
   constructor(private readonly options: BrokerLifecycleOptions) {}
 
@@ -45,12 +50,17 @@ export class BrokerLifecycle {
     this.schedule(0);
   }
 
-  /** Asks the controller to move leadership off this broker; resolves when it may exit. */
+  /**
+   * Asks the controller to move leadership off this broker; resolves true when it may exit,
+   * false when the controller did not agree in time or cannot be reached (the whole cluster
+   * is stopping: nobody is left to take leadership over).
+   */
   async controlledShutdown(timeoutMs: number): Promise<boolean> {
     if (this.epoch < 0) return true;
     this.stateNow = 'shuttingDown';
+    this.unanswered = 0;
     const deadline = Date.now() + timeoutMs;
-    while (!this.shutdownGranted && Date.now() < deadline) {
+    while (!this.shutdownGranted && Date.now() < deadline && this.unanswered < CONTROLLER_UNREACHABLE_BEATS) {
       await this.inFlight;
       if (this.shutdownGranted) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(200, this.options.heartbeatIntervalMs)));
@@ -96,7 +106,10 @@ export class BrokerLifecycle {
 
   private async beat(): Promise<void> {
     const controller = this.options.controller();
-    if (controller === undefined || this.epoch < 0) return;
+    if (controller === undefined || this.epoch < 0) {
+      this.unanswered++;
+      return;
+    }
     const shuttingDown = this.stateNow === 'shuttingDown';
     try {
       const response = await controller.brokerHeartbeat(
@@ -109,7 +122,11 @@ export class BrokerLifecycle {
         this.stateNow = 'registering';
         return;
       }
-      if (response.errorCode !== 'NONE') return;
+      if (response.errorCode !== 'NONE') {
+        this.unanswered++;
+        return;
+      }
+      this.unanswered = 0;
       if (shuttingDown) {
         this.shutdownGranted = response.shouldShutdown;
         return;
@@ -118,6 +135,7 @@ export class BrokerLifecycle {
       if (next !== this.stateNow) this.options.logger.info({ state: next }, next === 'running' ? 'unfenced: serving' : 'fenced');
       this.stateNow = next;
     } catch (error: unknown) {
+      this.unanswered++;
       this.options.logger.debug({ err: error }, 'heartbeat failed');
     }
   }

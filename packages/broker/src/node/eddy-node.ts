@@ -1,6 +1,7 @@
 import { type Clock, type Logger, Prng, systemClock } from '@eddy/base';
 import type { Endpoint } from '@eddy/metadata';
-import { loadProtocol, type ServerHandle, startServer } from '@eddy/protocol';
+import { LogManager } from '@eddy/log';
+import { loadProtocol, type ServerHandle, startServer, toEddyError } from '@eddy/protocol';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,11 +13,13 @@ import { componentLogger } from '../node-logger.js';
 import { MetadataQuorum } from '../quorum/metadata-quorum.js';
 import { QuorumReplicationTracker } from '../quorum/quorum-description.js';
 import { RaftGrpcTransport } from '../quorum/raft-transport.js';
+import { clientDataHandlers, replicationServiceHandlers, ReplicaManager } from '../replication/index.js';
 import { adminHandlers } from '../server/admin-handlers.js';
 import { controllerHandlers } from '../server/controller-handlers.js';
 import { metadataResponse } from '../server/metadata-response.js';
 import { BrokerLifecycle } from './broker-lifecycle.js';
 import { NodeConnections } from './node-connections.js';
+import { ProducerIdAllocator } from './producer-ids.js';
 
 export interface EddyNodeOptions {
   readonly config: NodeConfig;
@@ -44,6 +47,8 @@ export class EddyNode {
     private readonly quorum: MetadataQuorum,
     private readonly loader: MetadataLoader,
     private readonly controller: ControllerDriver,
+    private readonly logManager: LogManager,
+    private readonly replicaManager: ReplicaManager,
     private readonly lifecycle: BrokerLifecycle,
     private readonly connections: NodeConnections,
     private readonly timers: readonly NodeJS.Timeout[],
@@ -82,6 +87,49 @@ export class EddyNode {
       return leader === undefined || leader === config.nodeId ? undefined : connections.service(leader, service);
     };
 
+    const logManager = new LogManager({ dataDir: config.dataDir }, { clock, logger: componentLogger(logger, 'log') });
+    await logManager.openAll();
+    logManager.startBackgroundTasks();
+    let lifecycle: BrokerLifecycle | undefined;
+    const activeController = (): ReturnType<typeof connections.service<'ControllerService'>> => {
+      const leader = quorum?.leaderId;
+      return leader === undefined ? undefined : connections.service(leader, 'ControllerService');
+    };
+    const replicaManager = new ReplicaManager({
+      nodeId: config.nodeId,
+      logManager,
+      metadata: loader,
+      brokerEpoch: () => lifecycle?.brokerEpoch ?? -1,
+      replicationClient: (brokerId) => connections.service(brokerId, 'ReplicationService'),
+      controller: {
+        alterPartition: async (proposal) => {
+          const controllerClient = activeController();
+          if (controllerClient === undefined) throw toEddyError('NOT_CONTROLLER', 'no active controller is known');
+          const response = await controllerClient.alterPartition({
+            brokerId: proposal.brokerId,
+            brokerEpoch: BigInt(proposal.brokerEpoch),
+            topics: [
+              {
+                topicId: proposal.topicId,
+                partitions: [
+                  { partition: proposal.partition, leaderEpoch: proposal.leaderEpoch, partitionEpoch: proposal.partitionEpoch, newIsr: proposal.isrMembers.map((m) => ({ ...m })) },
+                ],
+              },
+            ],
+          });
+          const result = response.topics[0]?.partitions[0];
+          if (response.errorCode !== 'NONE' || result === undefined) {
+            return { errorCode: response.errorCode, errorMessage: response.errorMessage, isr: [], partitionEpoch: -1, leaderEpoch: -1 };
+          }
+          return { errorCode: result.errorCode, errorMessage: result.errorMessage, isr: result.isr, partitionEpoch: result.partitionEpoch, leaderEpoch: result.leaderEpoch };
+        },
+      },
+      clock,
+      logger: componentLogger(logger, 'replication'),
+      config: { replicaLagTimeMaxMs: config.replicaLagTimeMaxMs },
+    });
+    const producerIds = new ProducerIdAllocator(config.nodeId, () => lifecycle?.brokerEpoch ?? -1, activeController);
+
     const server = await startServer({
       protocol,
       host: config.listen.host,
@@ -101,8 +149,11 @@ export class EddyNode {
               : undefined,
         }),
         ClientService: {
+          ...clientDataHandlers(replicaManager),
           metadata: (call, callback) => callback(null, metadataResponse(loader.image, call.request, controllerId())),
+          initProducerId: (call, callback) => void producerIds.initProducerId(call.request).then((response) => callback(null, response)),
         },
+        ReplicationService: replicationServiceHandlers(replicaManager),
       },
     });
 
@@ -123,7 +174,8 @@ export class EddyNode {
     });
     const startedQuorum = quorum;
 
-    const lifecycle = new BrokerLifecycle({
+    replicaManager.start();
+    lifecycle = new BrokerLifecycle({
       nodeId: config.nodeId,
       incarnationId: randomUUID(),
       endpoint: config.advertised,
@@ -153,7 +205,7 @@ export class EddyNode {
     quorumDuties.unref();
 
     logger.info({ listen: server.address, voter: isVoter(config), dataDir: config.dataDir }, 'node started');
-    return new EddyNode(config, server, startedQuorum, loader, controller, lifecycle, connections, [quorumDuties], logger);
+    return new EddyNode(config, server, startedQuorum, loader, controller, logManager, replicaManager, lifecycle, connections, [quorumDuties], logger);
   }
 
   get address(): string {
@@ -191,9 +243,11 @@ export class EddyNode {
     for (const timer of this.timers) clearInterval(timer);
     this.lifecycle.stop();
     this.controller.deactivate();
+    await this.replicaManager.close();
     await this.quorum.stop();
     this.connections.close();
     await this.server.close(1_000);
+    await this.logManager.close();
     this.logger.info('node stopped');
   }
 }
