@@ -34,7 +34,7 @@ describe('produce and consume through an in-process cluster', () => {
     await producer.close();
 
     const consumer = client.consumer({ fromBeginning: true });
-    consumer.assign([0, 1, 2].map((partition) => ({ topic: 'orders', partition })));
+    await consumer.assign([0, 1, 2].map((partition) => ({ topic: 'orders', partition })));
     const seen = new Map<number, bigint[]>();
     let received = 0;
     const deadline = Date.now() + 30_000;
