@@ -39,13 +39,13 @@ function roundTrip(message: Message): Message | undefined {
   if (isOutboundRequest(wire)) {
     const names = { vote: 'VoteRequest', append: 'AppendRequest', heartbeat: 'RaftHeartbeatRequest', installSnapshot: 'SnapshotChunk', timeoutNow: 'TimeoutNowRequest', readIndex: 'ReadIndexRequest' } as const;
     const codec = protocol.codec(names[wire.rpc]);
-    const decoded = codec.decode(codec.encode(wire.request as never)) as never;
+    const decoded = codec.decode(codec.encode(wire.request)) as never;
     const fromWire = { vote: voteRequestFromWire, append: appendRequestFromWire, heartbeat: heartbeatRequestFromWire, installSnapshot: snapshotChunkFromWire, timeoutNow: timeoutNowFromWire, readIndex: readIndexRequestFromWire }[wire.rpc];
     return fromWire(decoded);
   }
   const names = { vote: 'VoteResponse', append: 'AppendResponse', heartbeat: 'RaftHeartbeatResponse', installSnapshot: 'InstallSnapshotResponse', readIndex: 'ReadIndexResponse' } as const;
   const codec = protocol.codec(names[wire.rpc]);
-  const decoded = codec.decode(codec.encode(wire.response as never)) as never;
+  const decoded = codec.decode(codec.encode(wire.response)) as never;
   const fromWire = { vote: voteResponseFromWire, append: appendResponseFromWire, heartbeat: heartbeatResponseFromWire, installSnapshot: installSnapshotResponseFromWire, readIndex: readIndexResponseFromWire }[wire.rpc];
   return fromWire(decoded, message.to);
 }

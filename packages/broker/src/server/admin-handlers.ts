@@ -153,10 +153,10 @@ export function adminHandlers(context: AdminContext): Partial<ServiceHandlers<'A
       );
     },
     addVoter: (call, callback) => {
-      changeVoters(context, { type: 'addVoter', nodeId: call.request.voterId }, (remote) => remote.addVoter(call.request)).then((response) => callback(null, response));
+      void changeVoters(context, { type: 'addVoter', nodeId: call.request.voterId }, (remote) => remote.addVoter(call.request)).then((response) => callback(null, response));
     },
     removeVoter: (call, callback) => {
-      changeVoters(context, { type: 'removeVoter', nodeId: call.request.voterId }, (remote) => remote.removeVoter(call.request)).then((response) => callback(null, response));
+      void changeVoters(context, { type: 'removeVoter', nodeId: call.request.voterId }, (remote) => remote.removeVoter(call.request)).then((response) => callback(null, response));
     },
     describeConfigs: (call, callback) => {
       const image = context.image();
