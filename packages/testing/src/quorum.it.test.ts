@@ -1,3 +1,4 @@
+import { Eddy } from '@eddy/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './start-cluster.js';
 import { waitFor } from './wait-for.js';
@@ -41,5 +42,36 @@ describe('the metadata quorum of an in-process cluster', () => {
     expect(rejoined.isActiveController).toBe(false);
     await waitFor('the rejoined node to catch up', () => (rejoined.metadataImage.offset >= survivor.metadataImage.offset - 2 && rejoined.metadataImage.clusterId === clusterId ? true : undefined));
     expect(activeController(c)).toBe(second);
+  });
+});
+
+describe('voter changes', () => {
+  it('adds a broker-only node as an observer, promotes it to voter and removes another voter', async () => {
+    const c = (cluster = await startCluster({ nodes: 4, voters: 3 }));
+    const eddy = new Eddy({ bootstrapServers: c.bootstrapServers.split(','), clientId: 'voters' });
+    try {
+      const admin = eddy.admin();
+      const observing = await waitFor('node 4 observing the quorum', async () => {
+        const quorum = await admin.describeQuorum().catch(() => undefined);
+        return quorum?.observers.some((o) => o.replicaId === 4) === true ? quorum : undefined;
+      });
+      expect(observing.voters.map((v) => v.replicaId)).toEqual([1, 2, 3]);
+      await waitFor('node 4 running as a broker', () => (c.node(4).node?.brokerState === 'running' ? true : undefined));
+
+      await admin.addVoter(4);
+      const grown = await admin.describeQuorum();
+      expect(grown.voters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3, 4]);
+      expect(grown.observers.map((o) => o.replicaId)).not.toContain(4);
+
+      const removed = grown.leaderId === 1 ? 2 : 1;
+      await admin.removeVoter(removed);
+      const shrunk = await waitFor('the removal to take effect', async () => {
+        const quorum = await admin.describeQuorum().catch(() => undefined);
+        return quorum !== undefined && !quorum.voters.some((v) => v.replicaId === removed) ? quorum : undefined;
+      });
+      expect(shrunk.voters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3, 4].filter((id) => id !== removed));
+    } finally {
+      await eddy.close();
+    }
   });
 });

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { freeLoopbackPorts } from './free-ports.js';
 
 export interface StartClusterOptions {
-  /** Nodes in the cluster, every one a voter (default 3). */
+  /** Nodes in the cluster (default 3). */
   readonly nodes?: number;
+  /** How many of them (the first ones) vote in the metadata quorum; the rest are observers (default: all). */
+  readonly voters?: number;
   /** Extra node settings (properties keys), e.g. `{ 'broker.session.timeout.ms': '2000' }`. */
   readonly settings?: Readonly<Record<string, string>>;
   /** Log level of every node (default: silent). */
@@ -46,7 +48,10 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
   const count = options.nodes ?? 3;
   const root = await mkdtemp(join(tmpdir(), 'eddy-cluster-'));
   const ports = await freeLoopbackPorts(count);
-  const quorum = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+  const quorum = ports
+    .slice(0, options.voters ?? count)
+    .map((port, i) => `${i + 1}@127.0.0.1:${port}`)
+    .join(',');
   const nodes = ports.map((port, i) => new InProcessNode(i + 1, port, join(root, `node-${i + 1}`), quorum, options));
   try {
     await Promise.all(nodes.map((node) => node.restart()));

@@ -175,13 +175,18 @@ export class EddyNode {
     const startedQuorum = quorum;
 
     replicaManager.start();
+    const voterIds = [...config.controllerQuorum.keys()];
+    let registrationAttempts = 0;
     lifecycle = new BrokerLifecycle({
       nodeId: config.nodeId,
       incarnationId: randomUUID(),
       endpoint: config.advertised,
       rack: config.rack,
+      // A node outside the quorum learns of the leader only once it receives the metadata log,
+      // which needs its registration first: until then it tries the voters in turn (the others
+      // answer NOT_CONTROLLER).
       controller: () => {
-        const leader = startedQuorum.leaderId;
+        const leader = startedQuorum.leaderId ?? voterIds[registrationAttempts++ % voterIds.length];
         return leader === undefined ? undefined : connections.service(leader, 'ControllerService');
       },
       metadataOffset: () => loader.image.offset,
