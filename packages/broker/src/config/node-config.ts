@@ -27,6 +27,7 @@ export interface NodeConfig {
   readonly offsetsTopicReplicationFactor: number;
   readonly groupInitialRebalanceDelayMs: number;
   readonly offsetsRetentionMinutes: number;
+  readonly leaderImbalanceCheckIntervalMs: number;
 }
 
 type Field = keyof NodeConfig;
@@ -58,6 +59,7 @@ export const nodeSettings: Readonly<Record<string, Setting>> = {
   'offsets.topic.replication.factor': { field: 'offsetsTopicReplicationFactor', kind: 'int', doc: 'replication factor of __consumer_offsets (capped at the live brokers)' },
   'group.initial.rebalance.delay.ms': { field: 'groupInitialRebalanceDelayMs', kind: 'int', doc: 'wait this long for more members before a new group\'s first rebalance' },
   'offsets.retention.minutes': { field: 'offsetsRetentionMinutes', kind: 'int', doc: 'committed offsets of empty groups expire after this' },
+  'leader.imbalance.check.interval.ms': { field: 'leaderImbalanceCheckIntervalMs', kind: 'int', doc: 'how often leadership moves back to preferred replicas; 0 never' },
 };
 
 export const nodeConfigDefaults = {
@@ -74,6 +76,7 @@ export const nodeConfigDefaults = {
   offsetsTopicReplicationFactor: 3,
   groupInitialRebalanceDelayMs: 300,
   offsetsRetentionMinutes: 7 * 24 * 60,
+  leaderImbalanceCheckIntervalMs: 30_000,
 } as const satisfies Partial<NodeConfig>;
 
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

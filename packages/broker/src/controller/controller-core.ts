@@ -21,12 +21,18 @@ export interface ControllerConfig {
   readonly producerIdBlockSize: number;
   /** Partitions one CreateTopics/CreatePartitions may create. */
   readonly partitionsPerRequestMax: number;
+  /**
+   * How often the controller moves leadership back to preferred replicas that are in sync again
+   * (Kafka's auto.leader.rebalance.enable); 0 turns it off.
+   */
+  readonly preferredLeaderCheckIntervalMs: number;
 }
 
 export const defaultControllerConfig: ControllerConfig = {
   sessionTimeoutMs: 9_000,
   producerIdBlockSize: 1_000,
   partitionsPerRequestMax: 10_000,
+  preferredLeaderCheckIntervalMs: 30_000,
 };
 
 /** What an operation decided: the records to commit, and the answer once they are committed. */

@@ -25,7 +25,7 @@ export type ControllerOperation<T> = (core: ControllerCore, nowMs: number) => Co
 export class ControllerDriver {
   private core: ControllerCore | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private fenceTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly log: MetadataLogWriter,
@@ -47,23 +47,35 @@ export class ControllerDriver {
     this.core = new ControllerCore(image, this.prng, this.config);
     this.logger.info({ metadataOffset: image.offset }, 'became the active controller');
     void this.run((core, nowMs) => core.becomeActive(nowMs)).catch((error: unknown) => this.logger.warn({ err: error }, 'activation records failed'));
-    const checkEveryMs = Math.max(50, Math.floor(this.config.sessionTimeoutMs / 4));
-    this.fenceTimer = setInterval(() => {
-      void this.run((core, nowMs) => core.fenceExpiredBrokers(nowMs))
-        .then((fenced) => {
-          if (fenced.length > 0) this.logger.warn({ brokers: fenced }, 'fenced brokers whose session expired');
-        })
-        .catch((error: unknown) => this.logger.debug({ err: error }, 'session check failed'));
-    }, checkEveryMs);
-    this.fenceTimer.unref();
+    this.every(Math.max(50, Math.floor(this.config.sessionTimeoutMs / 4)), () =>
+      this.run((core, nowMs) => core.fenceExpiredBrokers(nowMs)).then((fenced) => {
+        if (fenced.length > 0) this.logger.warn({ brokers: fenced }, 'fenced brokers whose session expired');
+      }),
+    );
+    if (this.config.preferredLeaderCheckIntervalMs > 0) {
+      this.every(this.config.preferredLeaderCheckIntervalMs, () =>
+        this.run((core) => core.electPreferredLeaders()).then((moved) => {
+          if (moved.length > 0) this.logger.info({ partitions: moved.length }, 'moved leadership back to preferred replicas');
+        }),
+      );
+    }
+  }
+
+  /** A periodic duty of the active controller; failures are logged and retried next time. */
+  private every(intervalMs: number, duty: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      duty().catch((error: unknown) => this.logger.debug({ err: error }, 'periodic controller duty failed'));
+    }, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   /** Leadership is gone: queued and future operations fail with NOT_CONTROLLER. */
   deactivate(): void {
     if (this.core === undefined) return;
     this.core = undefined;
-    clearInterval(this.fenceTimer);
-    this.fenceTimer = undefined;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
     this.logger.info('resigned as the active controller');
   }
 

@@ -76,7 +76,7 @@ export class EddyNode {
     const controller = new ControllerDriver(
       { append: (data) => quorum?.append(data) },
       prng.fork(),
-      { ...defaultControllerConfig, sessionTimeoutMs: config.brokerSessionTimeoutMs },
+      { ...defaultControllerConfig, sessionTimeoutMs: config.brokerSessionTimeoutMs, preferredLeaderCheckIntervalMs: config.leaderImbalanceCheckIntervalMs },
       clock,
       componentLogger(logger, 'controller'),
     );
