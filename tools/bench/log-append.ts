@@ -1,0 +1,264 @@
+/**
+ * Partition log throughput and open times:
+ *   - append of 16 KiB and 1 MiB batches through PartitionLog (verify CRC, stamp, write, index),
+ *     as a ratio to a plain sequential write of the same bytes to the same disk in the same run;
+ *   - sequential read through PartitionLog.read (1 MiB fetches) from the page cache, as a ratio
+ *     to plain positioned reads of the same file;
+ *   - time to open 10,000 partitions (one batch each) after a clean and an unclean shutdown.
+ *
+ *   npx tsx tools/bench/log-append.ts [--json] [--partitions N]
+ *
+ * Measures the built package (`pnpm build` first); add `--conditions=@eddy/source` after `tsx`
+ * to measure the sources instead. Rounds of the log and of the baseline alternate, so both see
+ * the same disk; every figure is a median. The whole run is bounded to about a minute.
+ */
+import { mkdtemp, open, readdir, rm, unlink } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { CLEAN_SHUTDOWN_FILE, LogManager, PartitionLog } from '@eddy/log';
+import { encodeRecordBatch, readBatchHeader } from '@eddy/record';
+import { formatBytes, formatNumber, formatTable, median } from './lib/index.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+interface ThroughputMeasurement {
+  readonly name: string;
+  readonly batchBytes: number;
+  /** One operation in flight at a time, like the baseline. */
+  readonly logMBps: number;
+  /** `PIPELINE_DEPTH` appends in flight (a broker with many producers): CRC checks overlap writes. */
+  readonly pipelinedMBps: number | undefined;
+  readonly baselineMBps: number;
+  readonly ratio: number;
+  readonly pipelinedRatio: number | undefined;
+  readonly rounds: number;
+}
+
+interface OpenMeasurement {
+  readonly name: string;
+  readonly partitions: number;
+  readonly medianMs: number;
+  readonly rounds: number;
+}
+
+const json = process.argv.includes('--json');
+const partitionsArg = process.argv.indexOf('--partitions');
+const PARTITIONS = partitionsArg >= 0 ? Number(process.argv[partitionsArg + 1]) : 10_000;
+const BYTES_PER_ROUND = 128 * MiB;
+const PIPELINE_DEPTH = 8;
+const ROUNDS_MAX = 5;
+/** Per measured pair (log + baseline), warm-up included. */
+const SECTION_BUDGET_MS = 4_000;
+/** The open rounds stop repeating once the run is this old (the 10,000-partition setup is a fixed cost). */
+const RUN_BUDGET_MS = 35_000;
+const runStarted = performance.now();
+
+/** A batch of ~`batchBytes` made of 1 KiB records. */
+function batchOf(batchBytes: number): Buffer {
+  const records = Array.from({ length: Math.max(1, Math.floor(batchBytes / 1040)) }, (_, i) => ({
+    key: `key-${i}`,
+    value: Buffer.alloc(1024, i & 0xff),
+  }));
+  return encodeRecordBatch(records, { timestampMs: Date.now() });
+}
+
+const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000);
+
+async function appendRound(dir: string, batch: Buffer, depth: number): Promise<number> {
+  const log = await PartitionLog.open(path.join(dir, `append-${Date.now()}-0`), { maxMessageBytes: 2 * MiB });
+  const buffers = Array.from({ length: depth }, () => Buffer.from(batch));
+  const count = Math.ceil(BYTES_PER_ROUND / batch.length);
+  let issued = 0;
+  const started = performance.now();
+  const lane = async (buffer: Buffer): Promise<void> => {
+    while (issued < count) {
+      issued++;
+      await log.append(buffer, { leaderEpoch: 0, assignOffsets: true });
+    }
+  };
+  await Promise.all(buffers.map(lane));
+  const elapsed = performance.now() - started;
+  await log.abandon();
+  await rm(log.dir, { recursive: true, force: true });
+  return mbps(count * batch.length, elapsed);
+}
+
+async function writeRound(dir: string, batch: Buffer): Promise<number> {
+  const file = path.join(dir, `plain-${Date.now()}.bin`);
+  const handle = await open(file, 'w');
+  const count = Math.ceil(BYTES_PER_ROUND / batch.length);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await handle.write(batch, 0, batch.length, null);
+  const elapsed = performance.now() - started;
+  await handle.close();
+  await unlink(file);
+  return mbps(count * batch.length, elapsed);
+}
+
+/** Alternating rounds of each measurement (the first is the baseline), within the section budget. */
+async function alternating(measurements: ReadonlyArray<() => Promise<number>>): Promise<number[][]> {
+  const samples = measurements.map((): number[] => []);
+  const started = performance.now();
+  for (const measure of measurements) await measure(); // warm-up (JIT, page cache, file system)
+  while ((samples[0] as number[]).length < ROUNDS_MAX && ((samples[0] as number[]).length === 0 || performance.now() - started < SECTION_BUDGET_MS)) {
+    for (const [i, measure] of measurements.entries()) (samples[i] as number[]).push(await measure());
+  }
+  return samples;
+}
+
+async function measureAppends(dir: string, batchBytes: number): Promise<ThroughputMeasurement> {
+  const batch = batchOf(batchBytes);
+  const [base = [], sequential = [], pipelined = []] = await alternating([
+    () => writeRound(dir, batch),
+    () => appendRound(dir, batch, 1),
+    () => appendRound(dir, batch, PIPELINE_DEPTH),
+  ]);
+  const baselineMBps = median(base);
+  const logMBps = median(sequential);
+  const pipelinedMBps = median(pipelined);
+  return {
+    name: 'append',
+    batchBytes: batch.length,
+    logMBps,
+    pipelinedMBps,
+    baselineMBps,
+    ratio: logMBps / baselineMBps,
+    pipelinedRatio: pipelinedMBps / baselineMBps,
+    rounds: base.length,
+  };
+}
+
+async function measureReads(dir: string): Promise<ThroughputMeasurement> {
+  const batch = batchOf(16 * KiB);
+  const log = await PartitionLog.open(path.join(dir, 'read-0'));
+  const count = Math.ceil(BYTES_PER_ROUND / batch.length);
+  for (let i = 0; i < count; i++) await log.append(batch, { leaderEpoch: 0, assignOffsets: true });
+  const segmentFile = path.join(log.dir, '00000000000000000000.log');
+  const readLog = async (): Promise<number> => {
+    let offset = 0n;
+    let bytes = 0;
+    const started = performance.now();
+    while (offset < log.logEndOffset) {
+      const { records } = await log.read(offset, MiB);
+      bytes += records.length;
+      // Continue after the last batch returned.
+      let position = 0;
+      let next = offset;
+      while (position < records.length) {
+        const header = readBatchHeader(records, position);
+        next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        position += header.batchLength + 12;
+      }
+      offset = next;
+    }
+    return mbps(bytes, performance.now() - started);
+  };
+  const readPlain = async (): Promise<number> => {
+    const handle = await open(segmentFile, 'r');
+    const size = (await handle.stat()).size;
+    let position = 0;
+    const started = performance.now();
+    while (position < size) {
+      const chunk = Buffer.allocUnsafe(Math.min(MiB, size - position));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      position += bytesRead;
+    }
+    const elapsed = performance.now() - started;
+    await handle.close();
+    return mbps(size, elapsed);
+  };
+  const [base = [], logRounds = []] = await alternating([readPlain, readLog]);
+  await log.close();
+  await rm(log.dir, { recursive: true, force: true });
+  const logMBps = median(logRounds);
+  const baselineMBps = median(base);
+  return {
+    name: 'read 1 MiB (page cache)',
+    batchBytes: batch.length,
+    logMBps,
+    pipelinedMBps: undefined,
+    baselineMBps,
+    ratio: logMBps / baselineMBps,
+    pipelinedRatio: undefined,
+    rounds: base.length,
+  };
+}
+
+async function measureOpens(dir: string): Promise<OpenMeasurement[]> {
+  const dataDir = path.join(dir, 'many');
+  const batch = batchOf(512);
+  const setup = new LogManager({ dataDir, maxOpenFiles: 256 });
+  for (let start = 0; start < PARTITIONS; start += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, PARTITIONS - start) }, async (_, j) => {
+        const i = start + j;
+        const log = await setup.getOrCreate(`topic${i % 100}`, Math.floor(i / 100));
+        await log.append(Buffer.from(batch), { leaderEpoch: 0, assignOffsets: true });
+      }),
+    );
+  }
+  await setup.close();
+  const openOnce = async (): Promise<number> => {
+    const manager = new LogManager({ dataDir, maxOpenFiles: 256 });
+    const started = performance.now();
+    await manager.openAll();
+    const elapsed = performance.now() - started;
+    await manager.close();
+    return elapsed;
+  };
+  const removeMarkers = async (): Promise<void> => {
+    const names = await readdir(dataDir);
+    await Promise.all(names.map((name) => rm(path.join(dataDir, name, CLEAN_SHUTDOWN_FILE), { force: true })));
+  };
+  const clean: number[] = [];
+  const unclean: number[] = [];
+  for (let round = 0; round < 3 && (round === 0 || performance.now() - runStarted < RUN_BUDGET_MS); round++) {
+    clean.push(await openOnce());
+    await removeMarkers(); // what a crash leaves: no marker, so every partition is recovered
+    unclean.push(await openOnce());
+  }
+  return [
+    { name: 'open after clean shutdown', partitions: PARTITIONS, medianMs: median(clean), rounds: clean.length },
+    { name: 'open after unclean shutdown', partitions: PARTITIONS, medianMs: median(unclean), rounds: unclean.length },
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = runStarted;
+  const dir = await mkdtemp(path.join(tmpdir(), 'eddy-bench-log-'));
+  try {
+    const throughput = [await measureAppends(dir, 16 * KiB), await measureAppends(dir, MiB), await measureReads(dir)];
+    const opens = await measureOpens(dir);
+    const elapsedS = (performance.now() - started) / 1000;
+    if (json) {
+      console.log(JSON.stringify({ benchmark: 'log-append', node: process.version, elapsedS, throughput, opens }, null, 2));
+      return;
+    }
+    console.log(`Partition log: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, ${dir}`);
+    console.log(
+      formatTable(
+        ['operation', 'batch', 'plain fs MB/s', 'log MB/s', 'ratio', `log MB/s, ${PIPELINE_DEPTH} in flight`, 'ratio', 'rounds'],
+        throughput.map((m) => [
+          m.name,
+          formatBytes(m.batchBytes),
+          formatNumber(m.baselineMBps),
+          formatNumber(m.logMBps),
+          m.ratio.toFixed(2),
+          m.pipelinedMBps === undefined ? '-' : formatNumber(m.pipelinedMBps),
+          m.pipelinedRatio === undefined ? '-' : m.pipelinedRatio.toFixed(2),
+          m.rounds,
+        ]),
+      ),
+    );
+    console.log();
+    console.log(formatTable(['open', 'partitions', 'median ms', 'rounds'], opens.map((m) => [m.name, m.partitions, formatNumber(m.medianMs), m.rounds])));
+    console.log(
+      `Medians; ${formatBytes(BYTES_PER_ROUND)} per throughput round, plain fs = sequential writes/reads of the same bytes to the same disk; ${elapsedS.toFixed(1)} s.`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
