@@ -32,6 +32,9 @@ interface ThroughputMeasurement {
   readonly baselineMBps: number;
   readonly ratio: number;
   readonly pipelinedRatio: number | undefined;
+  /** Appends whose CRC the caller checked already (the broker's leader path), one in flight. */
+  readonly verifiedMBps: number | undefined;
+  readonly verifiedRatio: number | undefined;
   readonly rounds: number;
 }
 
@@ -65,7 +68,7 @@ function batchOf(batchBytes: number): Buffer {
 
 const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000);
 
-async function appendRound(dir: string, batch: Buffer, depth: number): Promise<number> {
+async function appendRound(dir: string, batch: Buffer, depth: number, crcVerified = false): Promise<number> {
   const log = await PartitionLog.open(path.join(dir, `append-${Date.now()}-0`), { maxMessageBytes: 2 * MiB });
   const buffers = Array.from({ length: depth }, () => Buffer.from(batch));
   const count = Math.ceil(BYTES_PER_ROUND / batch.length);
@@ -74,7 +77,7 @@ async function appendRound(dir: string, batch: Buffer, depth: number): Promise<n
   const lane = async (buffer: Buffer): Promise<void> => {
     while (issued < count) {
       issued++;
-      await log.append(buffer, { leaderEpoch: 0, assignOffsets: true });
+      await log.append(buffer, { leaderEpoch: 0, assignOffsets: true, crcVerified });
     }
   };
   await Promise.all(buffers.map(lane));
@@ -109,14 +112,16 @@ async function alternating(measurements: ReadonlyArray<() => Promise<number>>): 
 
 async function measureAppends(dir: string, batchBytes: number): Promise<ThroughputMeasurement> {
   const batch = batchOf(batchBytes);
-  const [base = [], sequential = [], pipelined = []] = await alternating([
+  const [base = [], sequential = [], pipelined = [], verified = []] = await alternating([
     () => writeRound(dir, batch),
     () => appendRound(dir, batch, 1),
     () => appendRound(dir, batch, PIPELINE_DEPTH),
+    () => appendRound(dir, batch, 1, true),
   ]);
   const baselineMBps = median(base);
   const logMBps = median(sequential);
   const pipelinedMBps = median(pipelined);
+  const verifiedMBps = median(verified);
   return {
     name: 'append',
     batchBytes: batch.length,
@@ -125,6 +130,8 @@ async function measureAppends(dir: string, batchBytes: number): Promise<Throughp
     baselineMBps,
     ratio: logMBps / baselineMBps,
     pipelinedRatio: pipelinedMBps / baselineMBps,
+    verifiedMBps,
+    verifiedRatio: verifiedMBps / baselineMBps,
     rounds: base.length,
   };
 }
@@ -181,6 +188,8 @@ async function measureReads(dir: string): Promise<ThroughputMeasurement> {
     baselineMBps,
     ratio: logMBps / baselineMBps,
     pipelinedRatio: undefined,
+    verifiedMBps: undefined,
+    verifiedRatio: undefined,
     rounds: base.length,
   };
 }
@@ -238,7 +247,7 @@ async function main(): Promise<void> {
     console.log(`Partition log: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, ${dir}`);
     console.log(
       formatTable(
-        ['operation', 'batch', 'plain fs MB/s', 'log MB/s', 'ratio', `log MB/s, ${PIPELINE_DEPTH} in flight`, 'ratio', 'rounds'],
+        ['operation', 'batch', 'plain fs MB/s', 'log MB/s', 'ratio', `log MB/s, ${PIPELINE_DEPTH} in flight`, 'ratio', 'log MB/s, CRC checked upstream', 'ratio', 'rounds'],
         throughput.map((m) => [
           m.name,
           formatBytes(m.batchBytes),
@@ -247,6 +256,8 @@ async function main(): Promise<void> {
           m.ratio.toFixed(2),
           m.pipelinedMBps === undefined ? '-' : formatNumber(m.pipelinedMBps),
           m.pipelinedRatio === undefined ? '-' : m.pipelinedRatio.toFixed(2),
+          m.verifiedMBps === undefined ? '-' : formatNumber(m.verifiedMBps),
+          m.verifiedRatio === undefined ? '-' : m.verifiedRatio.toFixed(2),
           m.rounds,
         ]),
       ),

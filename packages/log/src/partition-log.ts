@@ -1,7 +1,7 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assert, type Clock, EddyError, type Logger, silentLogger, systemClock } from '@eddy/base';
-import { batchSizeAt, type RecordBatchHeader, stampBatch, verifyBatch } from '@eddy/record';
+import { batchSizeAt, readBatchHeader, type RecordBatchHeader, stampBatch, verifyBatch } from '@eddy/record';
 import { AsyncMutex } from './async-mutex.js';
 import {
   CheckpointWriter,
@@ -45,6 +45,12 @@ export interface AppendOptions {
   readonly leaderEpoch: number;
   /** true on the leader (offsets assigned here); false on a follower (offsets kept, checked). */
   readonly assignOffsets: boolean;
+  /**
+   * The caller already checked every batch's CRC (the broker does so once, when a produce
+   * arrives); lengths and magic are still checked here. Checking the CRC twice would cost as much
+   * as the write itself for large batches.
+   */
+  readonly crcVerified?: boolean;
 }
 
 export interface AppendResult {
@@ -219,7 +225,8 @@ export class PartitionLog {
   // ---- append -----------------------------------------------------------------------------
 
   /**
-   * Appends one or more concatenated batches, each verified (length, magic, CRC32C) first.
+   * Appends one or more concatenated batches, each verified (length, magic, and CRC32C unless
+   * the caller did) first.
    * The leader (`assignOffsets`) stamps base offsets from the log end offset and its leader
    * epoch into the caller's buffer (the CRC does not cover them); a follower keeps the batches'
    * offsets, which must continue the log exactly. Resolves once written (and fsynced when the
@@ -227,7 +234,7 @@ export class PartitionLog {
    */
   async append(bytes: Buffer, options: AppendOptions): Promise<AppendResult> {
     this.checkOpen();
-    const parsed = this.parseBatches(bytes);
+    const parsed = this.parseBatches(bytes, options.crcVerified ?? false);
     assert(Number.isInteger(options.leaderEpoch), 'the leader epoch is an integer');
     const result = await this.writeLock.run(async () => {
       this.checkOpen();
@@ -299,7 +306,7 @@ export class PartitionLog {
   }
 
   /** Splits and verifies the batches of an append before any lock is taken. */
-  private parseBatches(bytes: Buffer): Array<{ position: number; size: number; header: RecordBatchHeader }> {
+  private parseBatches(bytes: Buffer, crcVerified: boolean): Array<{ position: number; size: number; header: RecordBatchHeader }> {
     if (bytes.length === 0) throw new LogError('INVALID_RECORD', 'an append holds at least one batch', this.context);
     const limit = Math.min(logLimits.appendBytesMax, this.config.segmentBytes);
     if (bytes.length > limit) {
@@ -315,7 +322,8 @@ export class PartitionLog {
       if (size > this.config.maxMessageBytes) {
         throw new LogError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`, this.context);
       }
-      const header = verifyBatch(bytes.subarray(position, position + size));
+      const batch = bytes.subarray(position, position + size);
+      const header = crcVerified ? readBatchHeader(batch) : verifyBatch(batch);
       batches.push({ position, size, header });
       position += size;
     }

@@ -816,7 +816,8 @@ export class ReplicaManager {
     if (included.length > 0) {
       const bytes = included.length === 1 ? (included[0]?.item.records as Buffer) : Buffer.concat(included.map(({ item }) => item.records));
       try {
-        const result = await log.append(bytes, { leaderEpoch: state.leaderEpoch, assignOffsets: true });
+        // verifyBatches checked every CRC when the request arrived.
+        const result = await log.append(bytes, { leaderEpoch: state.leaderEpoch, assignOffsets: true, crcVerified: true });
         assert(result.baseOffset === start && result.lastOffset === nextOffset - 1n, `the log stamped [${result.baseOffset}, ${result.lastOffset}], expected [${start}, ${nextOffset - 1n}]`);
       } catch (error) {
         const failure = wireErrorOf(error);
