@@ -3,3 +3,5 @@ export { isVoter, type NodeConfig, nodeConfigDefaults, nodeSettings, parseProper
 export { EddyNode, type EddyNodeOptions } from './node/eddy-node.js';
 export { componentLogger, createNodeLogger, type NodeLoggerOptions } from './node-logger.js';
 export { defaultTopicConfig, resolveTopicConfig, type TopicConfig, topicConfigDefinitions } from './topic-config.js';
+export { coordinatorPartitionFor } from './group/index.js';
+export { OFFSETS_TOPIC } from './group-coordinator/index.js';

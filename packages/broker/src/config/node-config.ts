@@ -26,6 +26,8 @@ export interface NodeConfig {
   readonly offsetsTopicNumPartitions: number;
   readonly offsetsTopicReplicationFactor: number;
   readonly groupInitialRebalanceDelayMs: number;
+  readonly groupMinSessionTimeoutMs: number;
+  readonly groupMaxSessionTimeoutMs: number;
   readonly offsetsRetentionMinutes: number;
   readonly leaderImbalanceCheckIntervalMs: number;
 }
@@ -58,6 +60,8 @@ export const nodeSettings: Readonly<Record<string, Setting>> = {
   'offsets.topic.num.partitions': { field: 'offsetsTopicNumPartitions', kind: 'int', doc: 'partitions of __consumer_offsets' },
   'offsets.topic.replication.factor': { field: 'offsetsTopicReplicationFactor', kind: 'int', doc: 'replication factor of __consumer_offsets (capped at the live brokers)' },
   'group.initial.rebalance.delay.ms': { field: 'groupInitialRebalanceDelayMs', kind: 'int', doc: 'wait this long for more members before a new group\'s first rebalance' },
+  'group.min.session.timeout.ms': { field: 'groupMinSessionTimeoutMs', kind: 'int', doc: 'the shortest session timeout a consumer may ask for' },
+  'group.max.session.timeout.ms': { field: 'groupMaxSessionTimeoutMs', kind: 'int', doc: 'the longest session timeout a consumer may ask for' },
   'offsets.retention.minutes': { field: 'offsetsRetentionMinutes', kind: 'int', doc: 'committed offsets of empty groups expire after this' },
   'leader.imbalance.check.interval.ms': { field: 'leaderImbalanceCheckIntervalMs', kind: 'int', doc: 'how often leadership moves back to preferred replicas; 0 never' },
 };
@@ -75,6 +79,8 @@ export const nodeConfigDefaults = {
   offsetsTopicNumPartitions: 10,
   offsetsTopicReplicationFactor: 3,
   groupInitialRebalanceDelayMs: 300,
+  groupMinSessionTimeoutMs: 6_000,
+  groupMaxSessionTimeoutMs: 1_800_000,
   offsetsRetentionMinutes: 7 * 24 * 60,
   leaderImbalanceCheckIntervalMs: 30_000,
 } as const satisfies Partial<NodeConfig>;
@@ -159,6 +165,10 @@ function checkRelations(config: NodeConfig): void {
   for (const key of ['defaultReplicationFactor', 'numPartitions', 'offsetsTopicNumPartitions', 'offsetsTopicReplicationFactor'] as const) {
     if (config[key] < 1) throw invalid(key, 'must be at least 1');
   }
+  if (config.groupMinSessionTimeoutMs < 1 || config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
+    throw invalid('group.min.session.timeout.ms', 'must be at least 1 and at most group.max.session.timeout.ms');
+  }
+  if (config.groupMaxSessionTimeoutMs > 7 * 24 * 60 * 60 * 1000) throw invalid('group.max.session.timeout.ms', 'must be at most 7 days');
 }
 
 export function isVoter(config: NodeConfig): boolean {

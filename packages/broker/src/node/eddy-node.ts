@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type NodeConfig, isVoter } from '../config/node-config.js';
 import { ControllerDriver } from '../controller/controller-driver.js';
 import { defaultControllerConfig } from '../controller/controller-core.js';
+import { controllerTopicCreator, GroupCoordinator, groupServiceHandlers } from '../group-coordinator/index.js';
 import { MetadataLoader } from '../metadata/metadata-loader.js';
 import { componentLogger } from '../node-logger.js';
 import { MetadataQuorum } from '../quorum/metadata-quorum.js';
@@ -49,6 +50,7 @@ export class EddyNode {
     private readonly controller: ControllerDriver,
     private readonly logManager: LogManager,
     private readonly replicaManager: ReplicaManager,
+    private readonly groupCoordinator: GroupCoordinator,
     private readonly lifecycle: BrokerLifecycle,
     private readonly connections: NodeConnections,
     private readonly timers: readonly NodeJS.Timeout[],
@@ -129,6 +131,23 @@ export class EddyNode {
       config: { replicaLagTimeMaxMs: config.replicaLagTimeMaxMs },
     });
     const producerIds = new ProducerIdAllocator(config.nodeId, () => lifecycle?.brokerEpoch ?? -1, activeController);
+    const groupCoordinator = await GroupCoordinator.open({
+      dataDir: config.dataDir,
+      offsetsTopic: { partitions: config.offsetsTopicNumPartitions, replicationFactor: config.offsetsTopicReplicationFactor },
+      group: {
+        groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+        groupMinSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+        groupMaxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      },
+      replicas: replicaManager,
+      logs: (topic, partition) => logManager.get(topic, partition),
+      metadata: loader,
+      createTopic: controllerTopicCreator(controller, () => remoteController('AdminService')),
+      isActiveController: () => controller.isActive,
+      clock,
+      prng: prng.fork(),
+      logger: componentLogger(logger, 'group-coordinator'),
+    });
 
     const server = await startServer({
       protocol,
@@ -154,6 +173,7 @@ export class EddyNode {
           initProducerId: (call, callback) => void producerIds.initProducerId(call.request).then((response) => callback(null, response)),
         },
         ReplicationService: replicationServiceHandlers(replicaManager),
+        GroupService: groupServiceHandlers(groupCoordinator, componentLogger(logger, 'group-service')),
       },
     });
 
@@ -174,6 +194,8 @@ export class EddyNode {
     });
     const startedQuorum = quorum;
 
+    // Before the replicas: the coordinator learns of __consumer_offsets roles only as they change.
+    groupCoordinator.start();
     replicaManager.start();
     const voterIds = [...config.controllerQuorum.keys()];
     let registrationAttempts = 0;
@@ -210,7 +232,7 @@ export class EddyNode {
     quorumDuties.unref();
 
     logger.info({ listen: server.address, voter: isVoter(config), dataDir: config.dataDir }, 'node started');
-    return new EddyNode(config, server, startedQuorum, loader, controller, logManager, replicaManager, lifecycle, connections, [quorumDuties], logger);
+    return new EddyNode(config, server, startedQuorum, loader, controller, logManager, replicaManager, groupCoordinator, lifecycle, connections, [quorumDuties], logger);
   }
 
   get address(): string {
@@ -248,6 +270,7 @@ export class EddyNode {
     for (const timer of this.timers) clearInterval(timer);
     this.lifecycle.stop();
     this.controller.deactivate();
+    await this.groupCoordinator.close();
     await this.replicaManager.close();
     await this.quorum.stop();
     this.connections.close();
