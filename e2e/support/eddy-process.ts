@@ -48,6 +48,11 @@ export class EddyProcess {
     this.child = child;
   }
 
+  /** The operating system's id of the running process (undefined when it is not running). */
+  get pid(): number | undefined {
+    return this.isRunning ? this.child?.pid : undefined;
+  }
+
   get isRunning(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
