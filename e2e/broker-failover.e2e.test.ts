@@ -73,9 +73,6 @@ class PacedProducer {
         },
       );
       this.inFlight.add(sent);
-      // The SDK may reorder sends issued while the topic's metadata is still being fetched (see
-      // the report on issue 6): the first send completes before the next is issued.
-      if (send === 0) await sent;
       while (this.inFlight.size >= sendsInFlightMax) await Promise.race(this.inFlight);
       const dueMs = started + (this.sent / recordsPerSecond) * 1000;
       if (dueMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - Date.now()));

@@ -59,36 +59,10 @@ export async function produceStdin(eddy: Eddy, settings: ProduceSettings, input:
   let interrupted = false;
   const splitter = new LineSplitter(cliLimits.produceLineCharsMax);
 
-  // Until the first send has settled, the producer may still be fetching the topic's metadata,
-  // and the SDK can then reorder sends (a later one overtakes one waiting for metadata). So
-  // later sends queue behind the first (callbacks of one promise run in order); once it settled
-  // and the queue is empty they go straight to the producer.
-  let firstSettled: Promise<void> | undefined;
-  let firstDone = false;
-  let queued = 0;
+  // The producer keeps the order of send() calls, so lines go out without waiting for each other.
   const sendMessages = (messages: ProducerMessage[]): void => {
     if (messages.length === 0) return;
-    const send = (): Promise<unknown> => producer.send({ topic: settings.topic, messages });
-    let result: Promise<unknown>;
-    if (firstSettled === undefined) {
-      result = send();
-      firstSettled = result.then(
-        () => {
-          firstDone = true;
-        },
-        () => {
-          firstDone = true;
-        },
-      );
-    } else if (firstDone && queued === 0) {
-      result = send();
-    } else {
-      queued++;
-      result = firstSettled.then(() => {
-        queued--;
-        return send();
-      });
-    }
+    const result = producer.send({ topic: settings.topic, messages });
     const sent: Promise<void> = result.then(
       () => {
         pending.delete(sent);

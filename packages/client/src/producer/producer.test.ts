@@ -62,6 +62,29 @@ describe('partitioning', () => {
   });
 });
 
+describe('ordering', () => {
+  it('keeps the order of send() calls while the first ones wait for metadata', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ acks: 'all' });
+    const offsets: Array<Promise<bigint | undefined>> = [];
+    for (let i = 0; i < 40; i++) {
+      offsets.push(producer.send({ topic: 't', messages: [{ value: String(i), partition: 0 }] }).then((m) => m[0]?.offset));
+      await sleep(1);
+    }
+    expect(await Promise.all(offsets)).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i)));
+    expect(logValues(cluster, 't', 0)).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+  });
+
+  it('delivers a send still waiting for metadata when the producer closes', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ acks: 'all' });
+    const sent = producer.send({ topic: 't', messages: [{ value: 'last words' }] });
+    await producer.close();
+    await expect(sent).resolves.toHaveLength(1);
+    expect(logValues(cluster, 't', 0)).toEqual(['last words']);
+  });
+});
+
 describe('batching', () => {
   it('collects records sent within lingerMs into one request, one batch per partition', async () => {
     const { eddy, cluster } = await setUp(2);

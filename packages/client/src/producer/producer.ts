@@ -191,6 +191,8 @@ export class ProducerClient implements Producer {
   private readonly incomplete = new Set<ProducerBatch>();
   /** Sends not yet appended (waiting for metadata or buffer room), settled either way. */
   private readonly accepting = new Set<Promise<void>>();
+  /** The last slow send being accepted; the next one waits for it. */
+  private acceptTail: Promise<void> = Promise.resolve();
   private readonly links = new Map<number, BrokerLink>();
   private readonly logger: Logger;
   private readonly stopMetadataListener: () => void;
@@ -226,16 +228,24 @@ export class ProducerClient implements Producer {
     try {
       this.ensureOpen();
       if (record.messages.length === 0) return Promise.resolve([]);
-      // Fast path: metadata known and room in the buffer, appended before send() returns.
+      // Fast path: metadata known, room in the buffer, and no earlier send still waiting (it
+      // would be overtaken): appended before send() returns.
       const topicInfo = this.cluster.metadata.topics.get(record.topic);
-      if (topicInfo !== undefined && topicInfo.partitions.length > 0) {
+      if (this.accepting.size === 0 && topicInfo !== undefined && topicInfo.partitions.length > 0) {
         const prepared = this.prepareMessages(record, topicInfo.partitions.length);
         if (this.memory.tryReserve(prepared.totalBytes)) return this.appendAll(record.topic, prepared.messages).promise;
       }
     } catch (error: unknown) {
       return Promise.reject(asEddyError(error));
     }
-    const accepted = this.accept(record);
+    // Slow sends are accepted one at a time, in call order, so records keep the order of the
+    // send() calls even when the first ones wait for metadata or buffer room.
+    const deadlineMs = this.cluster.nowMs() + this.options.maxBlockMs;
+    const accepted = this.acceptTail.then(() => this.accept(record, deadlineMs));
+    this.acceptTail = accepted.then(
+      () => undefined,
+      () => undefined,
+    );
     // flush() also waits for sends still waiting for metadata or buffer room.
     const settled = accepted.then(
       () => undefined,
@@ -288,17 +298,22 @@ export class ProducerClient implements Producer {
     return sink;
   }
 
-  /** The slow path of send(): waits for the topic's metadata and for buffer room, then appends. */
-  private async accept(record: ProducerRecord): Promise<SendSink> {
+  /**
+   * The slow path of send(): waits for the topic's metadata and for buffer room, then appends.
+   * `deadlineMs` is maxBlockMs after the send() call, however long earlier sends waited.
+   */
+  private async accept(record: ProducerRecord, deadlineMs: number): Promise<SendSink> {
     const { topic } = record;
-    const topicInfo = this.cluster.metadata.topics.get(topic) ?? (await this.cluster.waitForTopic(topic, this.options.maxBlockMs));
-    this.ensureOpen();
+    const remainingMs = (): number => Math.max(0, deadlineMs - this.cluster.nowMs());
+    const topicInfo = this.cluster.metadata.topics.get(topic) ?? (await this.cluster.waitForTopic(topic, remainingMs()));
+    // A send made before close() is still delivered: close() flushes it.
+    this.cluster.ensureOpen();
     const { messages: prepared, totalBytes } = this.prepareMessages(record, topicInfo.partitions.length);
     if (this.memory.tryReserve(totalBytes)) return this.appendAll(topic, prepared);
     if (totalBytes <= this.memory.capacityBytes) {
       // All or nothing: wait for room for the whole call.
       this.scheduleDrain();
-      await this.memory.reserve(totalBytes, this.options.maxBlockMs);
+      await this.memory.reserve(totalBytes, remainingMs());
       if (this.closing) {
         this.memory.release(totalBytes);
         throw new ClientClosedError('the producer');
@@ -307,13 +322,12 @@ export class ProducerClient implements Producer {
     }
     // Larger than the whole buffer: message by message (those before a failure may be delivered).
     const sink = new SendSink(prepared.length);
-    const deadlineMs = this.cluster.nowMs() + this.options.maxBlockMs;
     for (let index = 0; index < prepared.length; index++) {
       const message = prepared[index] as PreparedMessage;
       if (!this.memory.tryReserve(message.bytes)) {
         this.scheduleDrain();
         try {
-          await this.memory.reserve(message.bytes, Math.max(0, deadlineMs - this.cluster.nowMs()));
+          await this.memory.reserve(message.bytes, remainingMs());
         } catch (error: unknown) {
           sink.fail(asEddyError(error));
           break;
