@@ -33,7 +33,7 @@ describe('node config', () => {
     [new Map([...required, ['no.such', '1']]), /no.such: unknown setting/],
     [new Map([...required, ['node.id', '-1']]), /non-negative integer/],
     [new Map([...required, ['log.level', 'loud']]), /expected one of/],
-    [new Map([...required, ['broker.session.timeout.ms', '1000']]), /at least twice/],
+    [new Map([...required, ['broker.session.timeout.ms', '900']]), /at least twice/],
     [new Map([...required, ['num.partitions', '0']]), /at least 1/],
     [new Map([...required, ['node.id', '0']]), /node.id: must be at least 1/],
   ])('rejects bad settings with INVALID_CONFIG (%#)', (settings, message) => {

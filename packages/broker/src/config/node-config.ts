@@ -69,8 +69,8 @@ export const nodeSettings: Readonly<Record<string, Setting>> = {
 export const nodeConfigDefaults = {
   rack: null,
   logLevel: 'info',
-  brokerHeartbeatIntervalMs: 1_000,
-  brokerSessionTimeoutMs: 6_000,
+  brokerHeartbeatIntervalMs: 500,
+  brokerSessionTimeoutMs: 2_500,
   replicaLagTimeMaxMs: 10_000,
   raftElectionTimeoutMs: 800,
   raftHeartbeatIntervalMs: 100,
