@@ -12,8 +12,9 @@ import { startFakeCluster } from './testing/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Handles that keep the event loop alive (timers that were unref'd are not listed). */
+/** Sockets and timers the client could leak; the test worker's own pipes and file requests come and go. */
 function liveHandles(): string[] {
-  return process.getActiveResourcesInfo().filter((name) => name !== 'FSReqCallback');
+  return process.getActiveResourcesInfo().filter((name) => name !== 'FSReqCallback' && name !== 'PipeWrap');
 }
 
 async function settle(until: () => boolean): Promise<void> {

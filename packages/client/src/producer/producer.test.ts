@@ -44,9 +44,9 @@ describe('partitioning', () => {
     expect(metadata.filter((m) => m.partition === 0).map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n]);
   });
 
-  it('honours an explicit partition and rejects one out of range', async () => {
+  it('honours an explicit partition and rejects one out of range after maxBlockMs', async () => {
     const { eddy, cluster } = await setUp(3);
-    const producer = eddy.producer();
+    const producer = eddy.producer({ maxBlockMs: 300 });
     const [meta] = await producer.send({ topic: 't', messages: [{ key: 'k', value: 'x', partition: 2 }] });
     expect(meta?.partition).toBe(2);
     expect(logValues(cluster, 't', 2)).toEqual(['x']);
@@ -59,6 +59,18 @@ describe('partitioning', () => {
     const error = await producer.send({ topic: 'missing', messages: [{ value: 'x' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EddyError);
     expect(error).toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION', topic: 'missing', retriable: true });
+  });
+});
+
+describe('added partitions', () => {
+  it('refreshes the metadata for an explicit partition that was just added', async () => {
+    const { eddy, cluster } = await setUp(3);
+    const producer = eddy.producer({ maxBlockMs: 5_000 });
+    await producer.send({ topic: 't', messages: [{ value: 'before', partition: 2 }] });
+    await eddy.admin().createPartitions([{ topic: 't', count: 4 }]);
+    const [meta] = await producer.send({ topic: 't', messages: [{ value: 'new', partition: 3 }] });
+    expect(meta?.partition).toBe(3);
+    expect(logValues(cluster, 't', 3)).toEqual(['new']);
   });
 });
 

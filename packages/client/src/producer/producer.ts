@@ -6,6 +6,7 @@ import { asEddyError, ClientClosedError, fromCode, InvalidConfigError, TopicPart
 import { clientDefaults, clientLimits } from '../limits.js';
 import { backoffMs } from '../retry.js';
 import { CorrelatedStream } from '../transport/correlated-stream.js';
+import { sleep } from '../util/async.js';
 import { partitionKey } from '../types.js';
 import { MemoryBudget } from './memory-budget.js';
 import { type Partitioner, RoundRobinPartitioner, StickyPartitioner } from './partitioner.js';
@@ -231,8 +232,11 @@ export class ProducerClient implements Producer {
       // Fast path: metadata known, room in the buffer, and no earlier send still waiting (it
       // would be overtaken): appended before send() returns.
       const topicInfo = this.cluster.metadata.topics.get(record.topic);
-      if (this.accepting.size === 0 && topicInfo !== undefined && topicInfo.partitions.length > 0) {
-        const prepared = this.prepareMessages(record, topicInfo.partitions.length);
+      // A message for a partition the metadata does not show yet (just added) takes the slow
+      // path, which refreshes the metadata.
+      const partitionCount = topicInfo?.partitions.length ?? 0;
+      if (this.accepting.size === 0 && partitionCount > 0 && !this.namesUnknownPartition(record, partitionCount)) {
+        const prepared = this.prepareMessages(record, partitionCount);
         if (this.memory.tryReserve(prepared.totalBytes)) return this.appendAll(record.topic, prepared.messages).promise;
       }
     } catch (error: unknown) {
@@ -254,6 +258,11 @@ export class ProducerClient implements Producer {
     this.accepting.add(settled);
     void settled.then(() => this.accepting.delete(settled));
     return accepted.then((sink) => sink.promise);
+  }
+
+  /** Whether a message names a partition at or beyond `partitionCount`. */
+  private namesUnknownPartition(record: ProducerRecord, partitionCount: number): boolean {
+    return record.messages.some((message) => message.partition !== undefined && message.partition >= partitionCount);
   }
 
   /** Partitions the messages and sizes them (throws for a message too large or a bad partition). */
@@ -305,7 +314,14 @@ export class ProducerClient implements Producer {
   private async accept(record: ProducerRecord, deadlineMs: number): Promise<SendSink> {
     const { topic } = record;
     const remainingMs = (): number => Math.max(0, deadlineMs - this.cluster.nowMs());
-    const topicInfo = this.cluster.metadata.topics.get(topic) ?? (await this.cluster.waitForTopic(topic, remainingMs()));
+    let topicInfo = this.cluster.metadata.topics.get(topic) ?? (await this.cluster.waitForTopic(topic, remainingMs()));
+    // An explicit partition beyond the known count may have just been added: refresh the
+    // metadata until it shows up or maxBlockMs runs out (prepareMessages then fails the send).
+    while (this.namesUnknownPartition(record, topicInfo.partitions.length) && remainingMs() > 0) {
+      await this.cluster.refreshMetadata().catch(() => undefined);
+      topicInfo = this.cluster.metadata.topics.get(topic) ?? topicInfo;
+      if (this.namesUnknownPartition(record, topicInfo.partitions.length)) await sleep(Math.min(100, remainingMs()));
+    }
     // A send made before close() is still delivered: close() flushes it.
     this.cluster.ensureOpen();
     const { messages: prepared, totalBytes } = this.prepareMessages(record, topicInfo.partitions.length);
