@@ -29,15 +29,22 @@ describe('the admin API against an in-process 3-node cluster', () => {
     const [created] = await admin.createTopics([{ topic: 'audit', partitions: 2, replicationFactor: 3, configs: { 'retention.ms': '3600000' } }]);
     expect(created).toMatchObject({ topic: 'audit', partitions: 2, replicationFactor: 3 });
     await expect(admin.createTopics([{ topic: 'audit', partitions: 1, replicationFactor: 1 }])).rejects.toMatchObject({ code: 'TOPIC_ALREADY_EXISTS' });
-    expect(await admin.listTopics()).toContain('audit');
+    // Reads are served from the metadata image of whichever broker answers, which applies a
+    // committed change a moment after the controller: wait for it, as a Kafka client would.
+    await waitFor('the topic listed', async () => ((await admin.listTopics()).includes('audit') ? true : undefined));
     await admin.createPartitions([{ topic: 'audit', count: 3 }]);
-    const [described] = await admin.describeTopics(['audit']);
-    expect(described?.partitions).toHaveLength(3);
-    expect(described?.partitions.every((p) => p.state === 'Online' && p.isr.length === 3)).toBe(true);
+    const described = await waitFor('three online partitions', async () => {
+      const [topic] = await admin.describeTopics(['audit']);
+      return topic?.partitions.length === 3 && topic.partitions.every((p) => p.state === 'Online' && p.isr.length === 3) ? topic : undefined;
+    });
+    expect(described.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
 
     await admin.alterConfigs([{ type: 'topic', name: 'audit', configs: [{ name: 'retention.bytes', value: '1048576' }] }]);
-    const [configs] = await admin.describeConfigs([{ type: 'topic', name: 'audit' }]);
-    const overridden = Object.fromEntries((configs?.configs ?? []).filter((entry) => entry.source === 'topic').map((entry) => [entry.name, entry.value]));
+    const overridden = await waitFor('the config override', async () => {
+      const [configs] = await admin.describeConfigs([{ type: 'topic', name: 'audit' }]);
+      const topicConfigs = Object.fromEntries((configs?.configs ?? []).filter((entry) => entry.source === 'topic').map((entry) => [entry.name, entry.value]));
+      return topicConfigs['retention.bytes'] === undefined ? undefined : topicConfigs;
+    });
     expect(overridden).toEqual({ 'retention.ms': '3600000', 'retention.bytes': '1048576' });
 
     const producer = client.producer({ acks: 'all' });

@@ -162,6 +162,20 @@ interface ConsumerFetchEntry {
   readonly divergingEpoch: EpochEndOffset | null;
 }
 
+/** What a leader needs to answer one partition of a consumer or follower fetch. */
+interface LeaderRead {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: bigint;
+  readonly partitionMaxBytes: number;
+  readonly replica: PartitionReplica | undefined;
+  readonly leaderEpoch: number;
+  readonly failure: WireError | undefined;
+  readonly divergingEpoch: EpochEndOffset | null;
+  /** Consumers are told nothing of a partition's offsets when the topic is unknown to them. */
+  readonly reportsUnknownTopic: boolean;
+}
+
 /** A partition of a follower fetch after its one-time checks. */
 interface FollowerFetchEntry {
   readonly session: SessionPartition;
@@ -1162,13 +1176,23 @@ export class ReplicaManager {
     }
   }
 
-  private async readForConsumer(entry: ConsumerFetchEntry, budget: FetchBudget): Promise<FetchPartitionResponse> {
-    const replica = entry.replica;
+  private readForConsumer(entry: ConsumerFetchEntry, budget: FetchBudget): Promise<FetchPartitionResponse> {
+    // Consumers read below the high watermark only.
+    return this.readAsLeader({ ...entry, reportsUnknownTopic: true }, 'highWatermark', budget);
+  }
+
+  /**
+   * One partition of a fetch answered by its leader, for a consumer (up to the high watermark)
+   * or a follower (up to the log end): the checks made when the fetch arrived, leadership still
+   * held in the same epoch, a diverging epoch, then the records within the budget.
+   */
+  private async readAsLeader(read: LeaderRead, upTo: 'highWatermark' | 'logEnd', budget: FetchBudget): Promise<FetchPartitionResponse> {
+    const { replica, topic, partition } = read;
     const answer = (error: WireError, records: Buffer = EMPTY, divergingEpoch: EpochEndOffset | null = null): FetchPartitionResponse => {
-      const hint = error.errorCode === 'NOT_LEADER_OR_FOLLOWER' || error.errorCode === 'FENCED_LEADER_EPOCH' || error.errorCode === 'UNKNOWN_LEADER_EPOCH' ? this.leaderHint(entry.topic, entry.partition) : NO_HINT;
-      const known = replica?.log !== undefined && error.errorCode !== 'UNKNOWN_TOPIC_OR_PARTITION';
+      const hint = error.errorCode === 'NOT_LEADER_OR_FOLLOWER' || error.errorCode === 'FENCED_LEADER_EPOCH' || error.errorCode === 'UNKNOWN_LEADER_EPOCH' ? this.leaderHint(topic, partition) : NO_HINT;
+      const known = replica?.log !== undefined && !(read.reportsUnknownTopic && error.errorCode === 'UNKNOWN_TOPIC_OR_PARTITION');
       return {
-        partition: entry.partition,
+        partition,
         ...error,
         highWatermark: known ? replica.highWatermark : -1n,
         logStartOffset: known ? replica.logStartOffset : -1n,
@@ -1177,16 +1201,16 @@ export class ReplicaManager {
         records,
       };
     };
-    if (entry.failure !== undefined) return answer(entry.failure);
-    if (replica === undefined || replica.role.kind !== 'leader' || replica.leaderEpoch !== entry.leaderEpoch || replica.log === undefined) {
-      return answer(wireError('NOT_LEADER_OR_FOLLOWER', `broker ${this.nodeId} no longer leads ${partitionKey(entry.topic, entry.partition)}`));
+    if (read.failure !== undefined) return answer(read.failure);
+    if (replica === undefined || replica.role.kind !== 'leader' || replica.leaderEpoch !== read.leaderEpoch || replica.log === undefined) {
+      return answer(wireError('NOT_LEADER_OR_FOLLOWER', `broker ${this.nodeId} no longer leads ${partitionKey(topic, partition)}`));
     }
-    if (entry.divergingEpoch !== null) return answer(noError, EMPTY, entry.divergingEpoch);
+    if (read.divergingEpoch !== null) return answer(noError, EMPTY, read.divergingEpoch);
     const log = replica.log;
-    const highWatermark = replica.highWatermark;
-    if (entry.fetchOffset >= highWatermark) return answer(noError);
+    const limit = upTo === 'highWatermark' ? replica.highWatermark : undefined;
+    if (read.fetchOffset >= (limit ?? log.logEndOffset)) return answer(noError);
     try {
-      return answer(noError, await this.readWithin(log, entry.fetchOffset, entry.partitionMaxBytes, budget, highWatermark));
+      return answer(noError, await this.readWithin(log, read.fetchOffset, read.partitionMaxBytes, budget, limit));
     } catch (error) {
       return answer(wireErrorOf(error));
     }
@@ -1336,34 +1360,10 @@ export class ReplicaManager {
     }
   }
 
-  private async readForFollower(entry: FollowerFetchEntry, budget: FetchBudget): Promise<ReplicaFetchPartitionResponse> {
-    const replica = entry.replica;
-    const item = entry.session;
-    const answer = (error: WireError, records: Buffer = EMPTY, divergingEpoch: EpochEndOffset | null = null): ReplicaFetchPartitionResponse => {
-      const hint = error.errorCode === 'NOT_LEADER_OR_FOLLOWER' || error.errorCode === 'FENCED_LEADER_EPOCH' || error.errorCode === 'UNKNOWN_LEADER_EPOCH' ? this.leaderHint(item.topic, item.partition) : NO_HINT;
-      const known = replica?.log !== undefined;
-      return {
-        partition: item.partition,
-        ...error,
-        highWatermark: known ? replica.highWatermark : -1n,
-        logStartOffset: known ? replica.logStartOffset : -1n,
-        divergingEpoch,
-        ...hint,
-        records,
-      };
-    };
-    if (entry.failure !== undefined) return answer(entry.failure);
-    if (replica === undefined || replica.role.kind !== 'leader' || replica.leaderEpoch !== entry.leaderEpoch || replica.log === undefined) {
-      return answer(wireError('NOT_LEADER_OR_FOLLOWER', `broker ${this.nodeId} no longer leads ${item.key}`));
-    }
-    if (entry.divergingEpoch !== null) return answer(noError, EMPTY, entry.divergingEpoch);
-    const log = replica.log;
-    if (item.fetchOffset >= log.logEndOffset) return answer(noError);
-    try {
-      return answer(noError, await this.readWithin(log, item.fetchOffset, entry.partitionMaxBytes, budget, undefined));
-    } catch (error) {
-      return answer(wireErrorOf(error));
-    }
+  private readForFollower(entry: FollowerFetchEntry, budget: FetchBudget): Promise<ReplicaFetchPartitionResponse> {
+    // Followers copy everything the leader has, up to its log end.
+    const { topic, partition, fetchOffset } = entry.session;
+    return this.readAsLeader({ ...entry, topic, partition, fetchOffset, reportsUnknownTopic: false }, 'logEnd', budget);
   }
 
   /** ReplicationService.OffsetsForLeaderEpoch on the leader. */
