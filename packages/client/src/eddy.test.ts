@@ -47,7 +47,10 @@ describe('Eddy.close', () => {
       const eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, prng: new Prng(7) });
       await exercise(eddy);
       await settle(() => liveHandles().length <= before.length);
-      expect(liveHandles().sort()).toEqual(before.sort());
+      // Nothing is left that was not there before (the fake cluster's own timers may end).
+      const counts = (names: readonly string[]): Map<string, number> => names.reduce((m, name) => m.set(name, (m.get(name) ?? 0) + 1), new Map<string, number>());
+      const beforeCounts = counts(before);
+      for (const [name, count] of counts(liveHandles())) expect(count, `${name} handles`).toBeLessThanOrEqual(beforeCounts.get(name) ?? 0);
       expect(() => eddy.producer()).toThrow(ClientClosedError);
     } finally {
       await cluster.close();
