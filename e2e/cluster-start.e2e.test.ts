@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,17 @@ afterEach(async () => {
 });
 
 describe('eddy cluster start', () => {
+  it('stops every node and exits when Ctrl-C comes before the cluster is up', async () => {
+    root = await mkdtemp(join(tmpdir(), 'eddy-cluster-start-'));
+    const dir = root;
+    running = clusterStart(dir, await freeConsecutivePorts(3));
+    // Interrupt as soon as the nodes are being started (their log files exist).
+    await waitFor('the nodes to be spawned', async () => ((await readdir(dir)).filter((name) => name.endsWith('.log')).length === 3 ? true : undefined), 30_000);
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    expect(running.output()).toContain('Stopped every node.');
+  });
+
   it('starts three nodes, stops them all on Ctrl-C, and resumes the same cluster and data', async () => {
     root = await mkdtemp(join(tmpdir(), 'eddy-cluster-start-'));
     const basePort = await freeConsecutivePorts(3);

@@ -51,29 +51,39 @@ async function runLocalCluster(plan: readonly LocalNodePlan[], readyTimeoutMs: n
     wakeOnFailure();
   });
   const bootstrap = plan.map((node) => node.listen).join(',');
+  let interruptedBy: NodeJS.Signals | undefined;
   const interrupted = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const onSignal = (signal: NodeJS.Signals): void => {
+      interruptedBy = signal;
+      resolve(signal);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
   try {
-    const ready = waitUntilReady(plan, readyTimeoutMs, () => failed !== undefined);
+    // Ctrl-C during start-up stops the readiness polling too, so the process can exit.
+    const ready = waitUntilReady(plan, readyTimeoutMs, () => failed !== undefined || interruptedBy !== undefined);
     const first = await Promise.race([ready.then(() => 'ready' as const), failure.then(() => 'failed' as const), interrupted.then(() => 'interrupted' as const)]);
     if (first === 'failed') throw nodeFailure(failed, plan);
-    if (first === 'interrupted') return;
-    print(
-      [
-        `Eddy cluster of ${plan.length} node${plan.length === 1 ? '' : 's'} is up.`,
-        `Bootstrap servers: ${bootstrap}`,
-        `Logs: ${plan.map((node) => node.logFile).join(', ')}`,
-        'Press Ctrl-C to stop.',
-      ].join('\n'),
-    );
-    const next = await Promise.race([failure.then(() => 'failed' as const), interrupted.then(() => 'interrupted' as const)]);
-    if (next === 'failed') throw nodeFailure(failed, plan);
+    if (first === 'ready' && interruptedBy === undefined) await runUntilStopped(plan, bootstrap, failure.then(() => nodeFailure(failed, plan)), interrupted);
   } finally {
     await cluster.stop(STOP_GRACE_MS);
   }
   print('Stopped every node.');
+}
+
+/** Announces the running cluster and waits for Ctrl-C (or fails when a node dies). */
+async function runUntilStopped(plan: readonly LocalNodePlan[], bootstrap: string, failure: Promise<EddyError>, interrupted: Promise<NodeJS.Signals>): Promise<void> {
+  print(
+    [
+      `Eddy cluster of ${plan.length} node${plan.length === 1 ? '' : 's'} is up.`,
+      `Bootstrap servers: ${bootstrap}`,
+      `Logs: ${plan.map((node) => node.logFile).join(', ')}`,
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+  const next = await Promise.race([failure, interrupted.then(() => undefined)]);
+  if (next !== undefined) throw next;
 }
 
 function nodeFailure(exit: NodeExit | undefined, plan: readonly LocalNodePlan[]): EddyError {
