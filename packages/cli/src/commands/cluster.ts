@@ -42,15 +42,7 @@ function thisEddy(): [string, ...string[]] {
 }
 
 async function runLocalCluster(plan: readonly LocalNodePlan[], readyTimeoutMs: number): Promise<void> {
-  const cluster = new LocalCluster(plan, thisEddy());
-  let failed: NodeExit | undefined;
-  let wakeOnFailure: () => void = () => undefined;
-  const failure = new Promise<void>((resolve) => (wakeOnFailure = resolve));
-  cluster.start((exit) => {
-    failed = exit;
-    wakeOnFailure();
-  });
-  const bootstrap = plan.map((node) => node.listen).join(',');
+  // Signals are handled before any node is spawned, so Ctrl-C at any moment stops them all.
   let interruptedBy: NodeJS.Signals | undefined;
   const interrupted = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -60,6 +52,15 @@ async function runLocalCluster(plan: readonly LocalNodePlan[], readyTimeoutMs: n
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
+  const cluster = new LocalCluster(plan, thisEddy());
+  let failed: NodeExit | undefined;
+  let wakeOnFailure: () => void = () => undefined;
+  const failure = new Promise<void>((resolve) => (wakeOnFailure = resolve));
+  cluster.start((exit) => {
+    failed = exit;
+    wakeOnFailure();
+  });
+  const bootstrap = plan.map((node) => node.listen).join(',');
   try {
     // Ctrl-C during start-up stops the readiness polling too, so the process can exit.
     const ready = waitUntilReady(plan, readyTimeoutMs, () => failed !== undefined || interruptedBy !== undefined);
