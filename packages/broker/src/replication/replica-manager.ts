@@ -1117,16 +1117,8 @@ export class ReplicaManager {
     const minBytes = Math.max(request.minBytes, 0);
     const replicas = entries.flatMap((entry) => (entry.replica === undefined ? [] : [entry.replica]));
     const topics = await this.longPoll(replicas, 'consumer', waitMs, signal, async (final) => {
-      const budget = new FetchBudget(maxBytes);
-      let bytes = 0;
-      let failed = false;
-      const answers: Array<{ topic: string; answer: FetchPartitionResponse }> = [];
-      for (const entry of entries) {
-        const answer = await this.readForConsumer(entry, budget);
-        bytes += answer.records.length;
-        if (answer.errorCode !== 'NONE' || answer.divergingEpoch !== null) failed = true;
-        answers.push({ topic: entry.topic, answer });
-      }
+      const { results, bytes, failed } = await this.readEach(entries, new FetchBudget(maxBytes), (entry, budget) => this.readForConsumer(entry, budget));
+      const answers = results.map(({ entry, answer }) => ({ topic: entry.topic, answer }));
       if (!final && !failed && bytes < minBytes) return undefined;
       return answers;
     });
@@ -1174,6 +1166,27 @@ export class ReplicaManager {
     } catch (error) {
       return failed(wireErrorOf(error), leader.replica);
     }
+  }
+
+  /**
+   * Reads every partition of one fetch in order under one byte budget; reports the bytes read
+   * and whether any partition answered with an error or a diverging epoch (which ends a long poll).
+   */
+  private async readEach<E>(
+    entries: readonly E[],
+    budget: FetchBudget,
+    read: (entry: E, budget: FetchBudget) => Promise<FetchPartitionResponse>,
+  ): Promise<{ results: Array<{ entry: E; answer: FetchPartitionResponse }>; bytes: number; failed: boolean }> {
+    let bytes = 0;
+    let failed = false;
+    const results: Array<{ entry: E; answer: FetchPartitionResponse }> = [];
+    for (const entry of entries) {
+      const answer = await read(entry, budget);
+      bytes += answer.records.length;
+      if (answer.errorCode !== 'NONE' || answer.divergingEpoch !== null) failed = true;
+      results.push({ entry, answer });
+    }
+    return { results, bytes, failed };
   }
 
   private readForConsumer(entry: ConsumerFetchEntry, budget: FetchBudget): Promise<FetchPartitionResponse> {
@@ -1296,16 +1309,7 @@ export class ReplicaManager {
     const minBytes = Math.max(request.minBytes, 0);
     const replicas = entries.flatMap((entry) => (entry.replica === undefined ? [] : [entry.replica]));
     const answers = await this.longPoll(replicas, 'follower', waitMs, signal, async (final) => {
-      const budget = new FetchBudget(maxBytes);
-      let bytes = 0;
-      let failed = false;
-      const results: Array<{ entry: FollowerFetchEntry; answer: ReplicaFetchPartitionResponse }> = [];
-      for (const entry of entries) {
-        const answer = await this.readForFollower(entry, budget);
-        bytes += answer.records.length;
-        if (answer.errorCode !== 'NONE' || answer.divergingEpoch !== null) failed = true;
-        results.push({ entry, answer });
-      }
+      const { results, bytes, failed } = await this.readEach(entries, new FetchBudget(maxBytes), (entry, budget) => this.readForFollower(entry, budget));
       if (!final && !failed && bytes < minBytes) return undefined;
       return results;
     });
