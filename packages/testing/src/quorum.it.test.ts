@@ -45,6 +45,21 @@ describe('the metadata quorum of an in-process cluster', () => {
   });
 });
 
+describe('fencing a crashed broker', () => {
+  it('fences a killed broker well before its session expires, because its listener refuses connections', async () => {
+    // A 60 s session: only the controller's probe of the silent broker's listener can fence it in time.
+    const c = (cluster = await startCluster({ nodes: 3, settings: { 'broker.session.timeout.ms': '60000', 'broker.heartbeat.interval.ms': '500' } }));
+    const controllerId = await waitFor('an active controller', () => activeController(c));
+    await waitFor('three running brokers', () => (c.nodes.every((n) => n.node?.brokerState === 'running') ? true : undefined));
+    const victim = c.nodes.find((n) => n.nodeId !== controllerId)!;
+    const controller = c.node(controllerId).node!;
+    await victim.kill();
+    await waitFor('the killed broker fenced', () => (controller.metadataImage.brokers.get(victim.nodeId)?.fenced === true ? true : undefined), 15_000);
+    const survivor = c.nodes.find((n) => n.nodeId !== controllerId && n.nodeId !== victim.nodeId)!;
+    expect(controller.metadataImage.brokers.get(survivor.nodeId)?.fenced).toBe(false);
+  });
+});
+
 describe('voter changes', () => {
   it('adds a broker-only node as an observer, promotes it to voter and removes another voter', async () => {
     const c = (cluster = await startCluster({ nodes: 4, voters: 3 }));

@@ -16,6 +16,8 @@ describe('node config', () => {
     expect(config.advertised).toEqual({ host: '127.0.0.1', port: 9093 });
     expect(isVoter(config)).toBe(true);
     expect(config.offsetsTopicNumPartitions).toBe(10);
+    // Probing a silent broker's listener starts after two missed heartbeats unless set.
+    expect(config.brokerProbeAfterMs).toBe(2 * config.brokerHeartbeatIntervalMs);
   });
 
   it('makes a lone node its own single-voter quorum', () => {
@@ -33,6 +35,7 @@ describe('node config', () => {
     [new Map([...required, ['no.such', '1']]), /no.such: unknown setting/],
     [new Map([...required, ['node.id', '-1']]), /non-negative integer/],
     [new Map([...required, ['log.level', 'loud']]), /expected one of/],
+    [new Map([...required, ['broker.probe.after.ms', '500']]), /above broker.heartbeat.interval.ms/],
     [new Map([...required, ['broker.session.timeout.ms', '900']]), /at least twice/],
     [new Map([...required, ['num.partitions', '0']]), /at least 1/],
     [new Map([...required, ['node.id', '0']]), /node.id: must be at least 1/],

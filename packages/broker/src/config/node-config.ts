@@ -18,6 +18,7 @@ export interface NodeConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly brokerHeartbeatIntervalMs: number;
   readonly brokerSessionTimeoutMs: number;
+  readonly brokerProbeAfterMs: number;
   readonly replicaLagTimeMaxMs: number;
   readonly raftElectionTimeoutMs: number;
   readonly raftHeartbeatIntervalMs: number;
@@ -52,6 +53,11 @@ export const nodeSettings: Readonly<Record<string, Setting>> = {
   'log.level': { field: 'logLevel', kind: 'logLevel', doc: 'fatal, error, warn, info, debug, trace or silent' },
   'broker.heartbeat.interval.ms': { field: 'brokerHeartbeatIntervalMs', kind: 'int', doc: 'how often brokers heartbeat the controller' },
   'broker.session.timeout.ms': { field: 'brokerSessionTimeoutMs', kind: 'int', doc: 'a broker silent this long is fenced' },
+  'broker.probe.after.ms': {
+    field: 'brokerProbeAfterMs',
+    kind: 'int',
+    doc: 'the controller probes the listener of a broker silent this long and fences it at once if the connection is refused (a crashed process); default twice broker.heartbeat.interval.ms, 0 never',
+  },
   'replica.lag.time.max.ms': { field: 'replicaLagTimeMaxMs', kind: 'int', doc: 'a follower not caught up for this long leaves the ISR' },
   'raft.election.timeout.ms': { field: 'raftElectionTimeoutMs', kind: 'int', doc: 'metadata quorum election timeout' },
   'raft.heartbeat.interval.ms': { field: 'raftHeartbeatIntervalMs', kind: 'int', doc: 'metadata quorum leader heartbeat interval' },
@@ -144,6 +150,7 @@ export function resolveNodeConfig(...sources: ReadonlyArray<ReadonlyMap<string, 
     if (values[setting.field] === undefined) throw invalid(required, 'is required');
   }
   values.advertised ??= values.listen;
+  values.brokerProbeAfterMs ??= 2 * (values.brokerHeartbeatIntervalMs as number);
   values.controllerQuorum ??= new Map([[values.nodeId as number, values.advertised as Endpoint]]);
   const config = values as unknown as NodeConfig;
   checkRelations(config);
@@ -158,6 +165,10 @@ function checkRelations(config: NodeConfig): void {
   }
   if (config.brokerHeartbeatIntervalMs * 2 > config.brokerSessionTimeoutMs) {
     throw invalid('broker.session.timeout.ms', 'must be at least twice broker.heartbeat.interval.ms');
+  }
+  if (config.brokerProbeAfterMs !== 0 && config.brokerProbeAfterMs <= config.brokerHeartbeatIntervalMs) {
+    // Healthy brokers are silent for up to one interval between heartbeats.
+    throw invalid('broker.probe.after.ms', 'must be 0 or above broker.heartbeat.interval.ms');
   }
   if (config.raftHeartbeatIntervalMs * 3 > config.raftElectionTimeoutMs) {
     throw invalid('raft.election.timeout.ms', 'must be at least three times raft.heartbeat.interval.ms');

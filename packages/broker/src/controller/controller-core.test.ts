@@ -126,6 +126,34 @@ describe('ControllerCore: brokers', () => {
     expect(harness.partition('orders', ledBy2[0]!).leaderEpoch).toBe(1);
   });
 
+  it('lists brokers that missed heartbeats, and fences probed-dead ones only while they stay silent in the same incarnation', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('orders', 3, 3);
+    harness.nowMs = 400;
+    harness.heartbeat(1);
+    harness.heartbeat(3);
+    expect(harness.core.silentBrokers(harness.nowMs, 300).map((b) => b.brokerId)).toEqual([2]);
+    const probed = harness.core.silentBrokers(harness.nowMs, 300).map((b) => ({ brokerId: b.brokerId, brokerEpoch: b.brokerEpoch }));
+
+    // A heartbeat that arrived while the probe ran wins over the probe.
+    harness.heartbeat(2);
+    expect(harness.commit(harness.core.fenceUnreachableBrokers(probed, harness.nowMs, 300))).toEqual([]);
+    // So does a new incarnation of the broker.
+    harness.nowMs = 800;
+    harness.addBroker(2);
+    harness.nowMs = 1200;
+    expect(harness.commit(harness.core.fenceUnreachableBrokers(probed, harness.nowMs, 300))).toEqual([]);
+
+    // Still silent, same incarnation: fenced long before the 1000 ms session would expire.
+    const current = [{ brokerId: 2, brokerEpoch: harness.epochs.get(2)! }];
+    harness.heartbeat(1);
+    harness.heartbeat(3);
+    expect(harness.commit(harness.core.fenceUnreachableBrokers(current, harness.nowMs, 300))).toEqual([2]);
+    expect(harness.image.brokers.get(2)?.fenced).toBe(true);
+    for (let p = 0; p < 3; p++) expect(harness.partition('orders', p).isr).not.toContain(2);
+    expect(harness.core.silentBrokers(harness.nowMs + 5_000, 300).map((b) => b.brokerId)).toEqual([1, 3]);
+  });
+
   it('keeps the last ISR member leaderless instead of electing an out-of-sync replica', () => {
     const harness = clusterOf(2);
     harness.createTopic('t', 1, 2);

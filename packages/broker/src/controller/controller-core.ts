@@ -26,6 +26,12 @@ export interface ControllerConfig {
    * (Kafka's auto.leader.rebalance.enable); 0 turns it off.
    */
   readonly preferredLeaderCheckIntervalMs: number;
+  /**
+   * A broker silent this long (it missed heartbeats) has its listener probed, and is fenced at
+   * once if the connection is refused: its process is gone, so waiting out the session timeout
+   * would only keep its partitions leaderless. 0 turns probing off.
+   */
+  readonly probeSilentBrokersAfterMs: number;
 }
 
 export const defaultControllerConfig: ControllerConfig = {
@@ -33,6 +39,7 @@ export const defaultControllerConfig: ControllerConfig = {
   producerIdBlockSize: 1_000,
   partitionsPerRequestMax: 10_000,
   preferredLeaderCheckIntervalMs: 30_000,
+  probeSilentBrokersAfterMs: 0,
 };
 
 /** What an operation decided: the records to commit, and the answer once they are committed. */
@@ -183,18 +190,36 @@ export class ControllerCore {
 
   /** Fences every unfenced broker whose session expired; called on a timer. */
   fenceExpiredBrokers(nowMs: number): ControllerResult<readonly number[]> {
-    const records: MetadataRecord[] = [];
-    const fenced: number[] = [];
-    for (const broker of this.image.brokers.values()) {
-      if (broker.fenced) continue;
+    for (const brokerId of this.image.brokers.keys()) if (!this.lastContactMs.has(brokerId)) this.lastContactMs.set(brokerId, nowMs);
+    return this.fence(this.silentBrokers(nowMs, this.config.sessionTimeoutMs).map((broker) => broker.brokerId));
+  }
+
+  /** Unfenced brokers that have not been heard from for longer than `silenceMs`. */
+  silentBrokers(nowMs: number, silenceMs: number): readonly BrokerImage[] {
+    return [...this.image.brokers.values()].filter((broker) => {
       const last = this.lastContactMs.get(broker.brokerId);
-      if (last === undefined) this.lastContactMs.set(broker.brokerId, nowMs);
-      if (last === undefined || nowMs - last <= this.config.sessionTimeoutMs) continue;
-      fenced.push(broker.brokerId);
-      records.push({ type: 'FenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+      return !broker.fenced && last !== undefined && nowMs - last > silenceMs;
+    });
+  }
+
+  /**
+   * Fences brokers whose listener refused a connection (their process is gone) before their
+   * session expired, as long as each is still silent for longer than `silenceMs` in the same incarnation:
+   * a heartbeat or a re-registration that arrived while the probe ran wins.
+   */
+  fenceUnreachableBrokers(probed: readonly { brokerId: number; brokerEpoch: number }[], nowMs: number, silenceMs: number): ControllerResult<readonly number[]> {
+    const stillSilent = new Map(this.silentBrokers(nowMs, silenceMs).map((broker) => [broker.brokerId, broker.brokerEpoch]));
+    return this.fence(probed.filter((broker) => stillSilent.get(broker.brokerId) === broker.brokerEpoch).map((broker) => broker.brokerId));
+  }
+
+  private fence(brokerIds: readonly number[]): ControllerResult<readonly number[]> {
+    const records: MetadataRecord[] = [];
+    for (const brokerId of brokerIds) {
+      const broker = this.image.brokers.get(brokerId);
+      if (broker !== undefined) records.push({ type: 'FenceBroker', brokerId, brokerEpoch: broker.brokerEpoch });
     }
-    if (fenced.length > 0) records.push(...this.partitionChangesRemoving(new Set(fenced)));
-    return { records, response: fenced };
+    if (records.length > 0) records.push(...this.partitionChangesRemoving(new Set(brokerIds)));
+    return { records, response: brokerIds };
   }
 
   createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<readonly TopicOutcome[]> {

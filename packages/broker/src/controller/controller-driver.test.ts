@@ -4,10 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeMetadataEntry } from '../metadata/metadata-loader.js';
 import { defaultControllerConfig } from './controller-core.js';
 import { ControllerDriver, type MetadataLogWriter } from './controller-driver.js';
+import type { ListenerProbe } from './listener-probe.js';
 
 /** A metadata log whose commits the test releases by hand. */
 class FakeLog implements MetadataLogWriter {
   leading = true;
+  /** Commit every entry as it is appended. */
+  autoCommit = false;
   readonly entries: Array<{ index: number; data: Uint8Array; commit: () => void; fail: (error: Error) => void }> = [];
   private nextIndex = 1;
 
@@ -21,6 +24,7 @@ class FakeLog implements MetadataLogWriter {
     });
     const index = this.nextIndex++;
     this.entries.push({ index, data, commit, fail });
+    if (this.autoCommit) commit();
     return { index, committed };
   }
 }
@@ -71,5 +75,36 @@ describe('ControllerDriver', () => {
     const controller = activeDriver(log);
     await expect(controller.run((core) => core.createPartitions('missing', 3))).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
     await expect(controller.run(() => ({ records: [], response: 'next' }))).resolves.toBe('next');
+  });
+
+  it('fences a silent broker whose listener refuses connections, and leaves one whose probe is inconclusive', async () => {
+    const log = new FakeLog();
+    const clock = new ManualClock();
+    const probed: number[] = [];
+    const probe: ListenerProbe = (target) => {
+      probed.push(target.port);
+      return Promise.resolve(target.port === 9002 ? 'refused' : 'unknown');
+    };
+    driver = new ControllerDriver(log, new Prng(1), { ...defaultControllerConfig, probeSilentBrokersAfterMs: 1_000 }, clock, silentLogger, probe);
+    driver.activate(MetadataImage.empty);
+    const controller = driver;
+    log.autoCommit = true;
+    for (const brokerId of [1, 2, 3]) {
+      const { brokerEpoch } = await controller.run((core, now) =>
+        core.registerBroker({ brokerId, incarnationId: `i${brokerId}`, endpoint: { host: '127.0.0.1', port: 9000 + brokerId }, rack: null }, now),
+      );
+      await controller.run((core, now) => core.brokerHeartbeat({ brokerId, brokerEpoch, metadataOffset: 99, wantFence: false, wantShutdown: false }, now));
+    }
+
+    await expect(controller.fenceUnreachableBrokers()).resolves.toEqual([]);
+    expect(probed).toEqual([]);
+
+    clock.advance(1_500);
+    await controller.run((core, now) =>
+      core.brokerHeartbeat({ brokerId: 1, brokerEpoch: core.latestImage.brokers.get(1)!.brokerEpoch, metadataOffset: 99, wantFence: false, wantShutdown: false }, now),
+    );
+    await expect(controller.fenceUnreachableBrokers()).resolves.toEqual([2]);
+    expect(decodeMetadataEntry(log.entries.at(-1)!.data).map((record) => record.type)).toContain('FenceBroker');
+    expect(probed.sort()).toEqual([9002, 9003]);
   });
 });

@@ -3,6 +3,7 @@ import { toEddyError } from '@eddy/protocol';
 import { MetadataDelta, type MetadataImage } from '@eddy/metadata';
 import { encodeMetadataEntry } from '../metadata/metadata-loader.js';
 import { ControllerCore, type ControllerConfig, type ControllerResult } from './controller-core.js';
+import { type ListenerProbe, probeListener } from './listener-probe.js';
 
 /** The metadata log as the active controller writes it (the Raft quorum, seen from its leader). */
 export interface MetadataLogWriter {
@@ -26,6 +27,7 @@ export class ControllerDriver {
   private core: ControllerCore | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
+  private probing = false;
 
   constructor(
     private readonly log: MetadataLogWriter,
@@ -33,6 +35,7 @@ export class ControllerDriver {
     private readonly config: ControllerConfig,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly probe: ListenerProbe = probeListener,
   ) {}
 
   get isActive(): boolean {
@@ -52,12 +55,37 @@ export class ControllerDriver {
         if (fenced.length > 0) this.logger.warn({ brokers: fenced }, 'fenced brokers whose session expired');
       }),
     );
+    if (this.config.probeSilentBrokersAfterMs > 0) {
+      this.every(Math.max(50, Math.floor(this.config.probeSilentBrokersAfterMs / 2)), async () => void (await this.fenceUnreachableBrokers()));
+    }
     if (this.config.preferredLeaderCheckIntervalMs > 0) {
       this.every(this.config.preferredLeaderCheckIntervalMs, () =>
         this.run((core) => core.electPreferredLeaders()).then((moved) => {
           if (moved.length > 0) this.logger.info({ partitions: moved.length }, 'moved leadership back to preferred replicas');
         }),
       );
+    }
+  }
+
+  /**
+   * Probes the listeners of brokers that missed heartbeats and fences those whose connection
+   * was refused, without waiting for their session to expire (a periodic duty; public so tests
+   * can run one round). Probes of one round run in parallel; rounds never overlap.
+   */
+  async fenceUnreachableBrokers(): Promise<readonly number[]> {
+    const silenceMs = this.config.probeSilentBrokersAfterMs;
+    if (this.probing || silenceMs <= 0) return [];
+    this.probing = true;
+    try {
+      const silent = await this.run((core, nowMs) => ({ records: [], response: core.silentBrokers(nowMs, silenceMs) }));
+      const results = await Promise.all(silent.map((broker) => this.probe(broker.endpoint, silenceMs)));
+      const refused = silent.filter((_, i) => results[i] === 'refused');
+      if (refused.length === 0) return [];
+      const fenced = await this.run((core, nowMs) => core.fenceUnreachableBrokers(refused, nowMs, silenceMs));
+      if (fenced.length > 0) this.logger.warn({ brokers: fenced }, 'fenced brokers whose listener refused connections');
+      return fenced;
+    } finally {
+      this.probing = false;
     }
   }
 

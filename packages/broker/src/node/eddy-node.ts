@@ -78,7 +78,12 @@ export class EddyNode {
     const controller = new ControllerDriver(
       { append: (data) => quorum?.append(data) },
       prng.fork(),
-      { ...defaultControllerConfig, sessionTimeoutMs: config.brokerSessionTimeoutMs, preferredLeaderCheckIntervalMs: config.leaderImbalanceCheckIntervalMs },
+      {
+        ...defaultControllerConfig,
+        sessionTimeoutMs: config.brokerSessionTimeoutMs,
+        probeSilentBrokersAfterMs: config.brokerProbeAfterMs,
+        preferredLeaderCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
+      },
       clock,
       componentLogger(logger, 'controller'),
     );
