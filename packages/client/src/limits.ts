@@ -23,6 +23,7 @@ export const clientDefaults = {
   maxBlockMs: 60_000,
   deliveryTimeoutMs: 120_000,
   retryBackoffMs: 100,
+  retryBackoffMaxMs: 1_000,
   /** Bytes of batches in one ProduceRequest (many partitions' batches travel together). */
   produceRequestBytesMax: 16 * 1024 * 1024,
 

@@ -178,8 +178,10 @@ export class PartitionQueue {
   readonly inFlight: ProducerBatch[] = [];
   /** The broker the in-flight batches went to (a new leader gets batches once they are answered). */
   inFlightBroker: number | undefined;
-  /** No send before this time (backoff after an error). */
+  /** No send before this time (backoff after an error)... */
   retryAtMs = 0;
+  /** ...unless the partition has a leader other than this broker, whose error started the backoff. */
+  backoffBroker: number | undefined;
   /** Idempotence: the sequence of the next new batch. Any producer: a counter ordering first sends. */
   nextSequence = 0;
   nextSendOrder = 0;

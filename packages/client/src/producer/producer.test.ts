@@ -247,6 +247,36 @@ describe('delivery', () => {
     expect(cluster.callsTo('InitProducerId')).toHaveLength(1);
   });
 
+  it('sends a failed batch to a new leader at once instead of waiting out the backoff meant for the old one', async () => {
+    const { eddy, cluster } = await setUp(1, 2);
+    cluster.setLeader('t', 0, 1);
+    let refusals = 0;
+    // Broker 1 refuses the first batch just as leadership moves to broker 2 (a failover).
+    cluster.onProducePartition = (brokerId) => {
+      if (brokerId !== 1) return undefined;
+      refusals++;
+      cluster.setLeader('t', 0, 2);
+      return 'NOT_LEADER_OR_FOLLOWER';
+    };
+    // A backoff far longer than the test may take: only skipping it lets the send finish.
+    const producer = eddy.producer({ lingerMs: 0, retryBackoffMs: 60_000, retryBackoffMaxMs: 60_000 });
+    const [meta] = await producer.send({ topic: 't', messages: [{ value: 'moved' }] });
+    expect(refusals).toBe(1);
+    expect(meta?.offset).toBe(0n);
+    expect(logValues(cluster, 't', 0)).toEqual(['moved']);
+  });
+
+  it('waits out the backoff before sending again to the same broker', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const attempts: number[] = [];
+    cluster.onProducePartition = () => (attempts.push(Date.now()) === 1 ? 'NOT_ENOUGH_REPLICAS' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, retryBackoffMs: 300, retryBackoffMaxMs: 300 });
+    await producer.send({ topic: 't', messages: [{ value: 'later' }] });
+    expect(attempts).toHaveLength(2);
+    // Jitter may shorten a backoff, never below half of it.
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(150);
+  });
+
   it('without idempotence, acks=0 resolves without an answer (offset -1)', async () => {
     const { eddy, cluster } = await setUp(1);
     const producer = eddy.producer({ acks: 0 });

@@ -64,6 +64,8 @@ export interface ProducerOptions {
   readonly deliveryTimeoutMs?: number;
   /** First backoff after a failed send of a batch (default 100 ms, doubling, with jitter). */
   readonly retryBackoffMs?: number;
+  /** Longest backoff between two sends of a batch (default 1 s, Kafka's retry.backoff.max.ms). */
+  readonly retryBackoffMaxMs?: number;
   /** Bytes of batches in one produce request (default 16 MiB). */
   readonly maxRequestBytes?: number;
 }
@@ -113,6 +115,7 @@ interface ResolvedProducerOptions {
   readonly requestTimeoutMs: number;
   readonly deliveryTimeoutMs: number;
   readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
   readonly maxRequestBytes: number;
 }
 
@@ -149,6 +152,7 @@ export function resolveProducerOptions(options: ProducerOptions, requestTimeoutM
     requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, requestTimeoutMs),
     deliveryTimeoutMs: positiveInteger('deliveryTimeoutMs', options.deliveryTimeoutMs, clientDefaults.deliveryTimeoutMs),
     retryBackoffMs: positiveInteger('retryBackoffMs', options.retryBackoffMs, clientDefaults.retryBackoffMs),
+    retryBackoffMaxMs: positiveInteger('retryBackoffMaxMs', options.retryBackoffMaxMs, clientDefaults.retryBackoffMaxMs),
     maxRequestBytes,
   };
 }
@@ -477,8 +481,13 @@ export class ProducerClient implements Producer {
           continue;
         }
         if (nowMs < queue.retryAtMs) {
-          wakeAtMs = Math.min(wakeAtMs, queue.retryAtMs);
-          continue;
+          // The backoff spares the broker that failed; a new leader gets the batch at once (KIP-951).
+          const leader = this.cluster.leaderFor(queue.topic, queue.partition);
+          if (leader === undefined || leader === queue.backoffBroker) {
+            wakeAtMs = Math.min(wakeAtMs, queue.retryAtMs);
+            continue;
+          }
+          queue.retryAtMs = 0;
         }
         if (!head.full && !force && head.attempts === 0) {
           const dueMs = head.createdMs + this.options.lingerMs;
@@ -650,6 +659,7 @@ export class ProducerClient implements Producer {
    */
   private onBatchError(batch: ProducerBatch, error: EddyError, mayBeAppended: boolean): void {
     const queue = this.queueOf(batch);
+    const failedBroker = queue.inFlightBroker;
     queue.removeInFlight(batch);
     this.inFlightBatches--;
     batch.lastError = error;
@@ -676,8 +686,13 @@ export class ProducerClient implements Producer {
     else if (sequenceErrorCodes.has(error.code)) batch.mayBeAppended = false;
     queue.requeue(batch);
     this.ready.add(queue);
-    const waitMs = backoffMs(Math.min(batch.attempts, 10), { attemptsMax: 0, initialBackoffMs: this.options.retryBackoffMs, backoffMaxMs: 1_000, deadlineMs: 0 }, this.prng);
+    const waitMs = backoffMs(
+      Math.min(batch.attempts, 10),
+      { attemptsMax: 0, initialBackoffMs: this.options.retryBackoffMs, backoffMaxMs: this.options.retryBackoffMaxMs, deadlineMs: 0 },
+      this.prng,
+    );
     queue.retryAtMs = Math.max(queue.retryAtMs, nowMs + waitMs);
+    queue.backoffBroker = failedBroker;
     this.armWake(queue.retryAtMs);
     this.logger.debug({ topic: batch.topic, partition: batch.partition, code: error.code, attempts: batch.attempts }, 'batch will be retried');
   }
