@@ -68,6 +68,26 @@ describe('eddy produce and eddy consume against real processes', () => {
     expect(seen.sort()).toEqual([...values].sort());
   });
 
+  it('load-tests with eddy perf produce and eddy perf consume, reporting JSON figures', async () => {
+    const c = running();
+    await eddyUntilOk(c, ['topics', 'create', '--topic', 'perf', '--partitions', '3', '--replication-factor', '3']);
+    const produced = await c.eddy(['perf', 'produce', '--topic', 'perf', '--num-records', '20000', '--record-size', '100', '--acks', 'all', '--json']);
+    expect(produced.stderr).toBe('');
+    expect(produced.code).toBe(0);
+    const sent = JSON.parse(produced.stdout) as Record<string, number>;
+    expect(sent).toMatchObject({ records: 20_000, bytes: 2_000_000 });
+    expect(sent.recordsPerSecond).toBeGreaterThan(0);
+    expect(sent.p99LatencyMs).toBeGreaterThanOrEqual(sent.p50LatencyMs ?? Number.NaN);
+
+    const consumed = await c.eddy(['perf', 'consume', '--topic', 'perf', '--messages', '20000', '--group', 'perf-readers', '--json']);
+    expect(consumed.code).toBe(0);
+    expect(JSON.parse(consumed.stdout)).toMatchObject({ records: 20_000, bytes: 2_000_000 });
+
+    const short = await c.eddy(['perf', 'consume', '--topic', 'perf', '--messages', '20001', '--timeout-ms', '1000']);
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toMatch(/^error: REQUEST_TIMED_OUT: only 20000 of 20001 records arrived; none for 1000 ms\n$/);
+  });
+
   it('fails with one line on stderr for an unknown topic, a partition it lacks and a line without the key separator', async () => {
     const c = running();
     for (const args of [

@@ -13,6 +13,8 @@ export const cliLimits = {
   produceCloseAfterFailureMs: 5_000,
   /** Records `eddy consume` takes in one poll. */
   consumeRecordsPerPollMax: 4096,
+  /** `producer.send()` calls of `eddy perf produce` not yet settled; sending pauses at this many. */
+  perfSendsInFlightMax: 10_000,
   /** Upper bound of one poll's wait, so signals and idle timeouts are noticed promptly. */
   consumePollWaitMsMax: 1_000,
 } as const;

@@ -5,6 +5,7 @@ import { registerBrokersCommands } from './commands/brokers.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupsCommands } from './commands/groups.js';
+import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerQuorumCommands } from './commands/quorum.js';
 import { registerServerCommand } from './commands/server.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerGroupsCommands(program);
   registerBrokersCommands(program);
   registerQuorumCommands(program);
+  registerPerfCommands(program);
   return program;
 }
 
