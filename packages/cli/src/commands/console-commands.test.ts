@@ -1,24 +1,10 @@
-import { Eddy } from '@eddy/client';
-import { type FakeCluster, startFakeCluster } from '@eddy/client/testing';
 import { PassThrough, Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { fakeClusterPerTest } from '../test-support/fake-cluster.js';
 import { consumeSettings, consumeToStdout, parseStartOffset } from './consume.js';
 import { produceStdin } from './produce.js';
 
-let cluster: FakeCluster | undefined;
-let eddy: Eddy | undefined;
-afterEach(async () => {
-  await eddy?.close();
-  await cluster?.close();
-  eddy = undefined;
-  cluster = undefined;
-});
-
-async function connect(): Promise<{ cluster: FakeCluster; eddy: Eddy }> {
-  cluster = await startFakeCluster({ brokers: 3, topics: [{ name: 'lines', partitions: 3 }] });
-  eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, clientId: 'cli-test', retry: { deadlineMs: 2_000 } });
-  return { cluster, eddy };
-}
+const connect = fakeClusterPerTest('lines');
 
 const settings = { topic: 'lines', keySeparator: undefined, acks: 'all', partition: undefined } as const;
 

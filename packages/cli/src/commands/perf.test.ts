@@ -1,22 +1,8 @@
-import { Eddy } from '@eddy/client';
-import { type FakeCluster, startFakeCluster } from '@eddy/client/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { fakeClusterPerTest } from '../test-support/fake-cluster.js';
 import { perfConsume, perfConsumeSettings, perfProduce, perfProduceSettings } from './perf.js';
 
-let cluster: FakeCluster | undefined;
-let eddy: Eddy | undefined;
-afterEach(async () => {
-  await eddy?.close();
-  await cluster?.close();
-  eddy = undefined;
-  cluster = undefined;
-});
-
-async function connect(): Promise<{ cluster: FakeCluster; eddy: Eddy }> {
-  cluster = await startFakeCluster({ brokers: 3, topics: [{ name: 'load', partitions: 3 }] });
-  eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, clientId: 'perf-test', retry: { deadlineMs: 2_000 } });
-  return { cluster, eddy };
-}
+const connect = fakeClusterPerTest('load');
 
 const produceFlags = { topic: 'load', numRecords: '3000', recordSize: '100', acks: 'all', throughput: '-1', reportingIntervalMs: '5000' };
 
