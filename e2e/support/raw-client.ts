@@ -1,12 +1,16 @@
 import {
   type Connection,
   connect,
+  type FetchRequest,
+  type FetchResponse,
   fromGrpcError,
   loadProtocol,
   type ProducePartitionResponse,
   type ProduceRequest,
   type ProduceResponse,
   type Protocol,
+  type ReplicaFetchRequest,
+  type ReplicaFetchResponse,
 } from '@eddy/protocol';
 import { encodeRecordBatch } from '@eddy/record';
 
@@ -72,6 +76,16 @@ export class RawStream<Req extends Correlated, Res extends Correlated> {
 /** A Produce stream to the node behind `connection`. */
 export function produceStream(connection: Connection): RawStream<ProduceRequest, ProduceResponse> {
   return new RawStream(connection.service('ClientService').produce());
+}
+
+/** A consumer Fetch stream to the node behind `connection`. */
+export function fetchStream(connection: Connection): RawStream<FetchRequest, FetchResponse> {
+  return new RawStream(connection.service('ClientService').fetch());
+}
+
+/** A follower's ReplicaFetch stream to the node behind `connection`. */
+export function replicaFetchStream(connection: Connection): RawStream<ReplicaFetchRequest, ReplicaFetchResponse> {
+  return new RawStream(connection.service('ReplicationService').replicaFetch());
 }
 
 /** One batch of plain records (no producer id, so no idempotence), as the SDK would encode it. */
