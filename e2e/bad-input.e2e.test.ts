@@ -116,6 +116,7 @@ describe('malformed and misdirected data-path requests to real processes get typ
       retriable: false,
     });
     await producer.close();
+    await expectCliError(['produce', '--topic', strict], 'MESSAGE_TOO_LARGE', `${'z'.repeat(2 * strictBatchBytesMax)}\n`);
     await expectStillServing();
   });
 

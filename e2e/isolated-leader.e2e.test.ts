@@ -1,11 +1,12 @@
 import { Eddy, type Producer } from '@eddy/client';
 import { type Connection, type ErrorCodeName, errorCodeByName } from '@eddy/protocol';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AckLedger, ackedRecordProblems, readAllRecords } from './support/acked-records.js';
 import { type DescribedPartition, describePartitions, eddyUntilOk, waitForRunningBrokers } from './support/cluster-state.js';
 import { ProcessCluster } from './support/eddy-cluster.js';
+import { eddyBin } from './support/eddy-process.js';
 import { NetnsNetwork } from './support/netns.js';
 import { onlyPartition, produceRequest, produceStream, rawConnection, recordBatch } from './support/raw-client.js';
 import { waitFor } from './support/wait.js';
@@ -83,6 +84,12 @@ describe('a partition leader isolated from the other brokers (real processes in 
       settings,
       hosts: net.hosts.map((host) => ({ address: host.address, commandPrefix: net.execPrefix(host) })),
     }));
+    // `ip netns exec` execs: the process the test signals is eddy itself, inside its namespace.
+    for (const host of net.hosts) {
+      const pid = c.node(host.index).pid ?? -1;
+      expect(await net.namespaceOf(pid)).toBe(host.namespace);
+      expect(await readFile(`/proc/${pid}/cmdline`, 'utf8')).toContain(eddyBin);
+    }
     await waitForRunningBrokers(c, 3);
     await eddyUntilOk(c, ['topics', 'create', '--topic', topic, '--partitions', '3', '--replication-factor', '3', '--config', 'min.insync.replicas=2']);
     const placed = await waitFor(
@@ -126,9 +133,10 @@ describe('a partition leader isolated from the other brokers (real processes in 
     await waitFor('acknowledgements on every partition', () => (partitions.every((p) => ledger.count(p) >= 5 * recordsPerSend) ? true : undefined), 30_000);
 
     const victimDir = join(c.root, `node-${victim}`);
-    const victimBytesBefore = await partitionLogBytes(victimDir, victimPartition);
     await net.isolate(victim);
     const isolatedAt = Date.now();
+    // From here on nothing the victim appends can reach a follower.
+    const victimBytesAtIsolation = await partitionLogBytes(victimDir, victimPartition);
     const ackedAtIsolation = ledger.count(victimPartition);
 
     // Straight to the isolated leader: none of these may be acknowledged. They are sent at
@@ -168,7 +176,7 @@ describe('a partition leader isolated from the other brokers (real processes in 
     }
     // The victim did take the records in (a divergent tail to truncate later); it just never
     // acknowledged them.
-    expect(await partitionLogBytes(victimDir, victimPartition)).toBeGreaterThan(victimBytesBefore);
+    expect(await partitionLogBytes(victimDir, victimPartition)).toBeGreaterThan(victimBytesAtIsolation);
 
     // Producers of the cluster go on, on the partition the victim led too.
     await waitFor(

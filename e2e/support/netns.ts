@@ -7,6 +7,8 @@ const ipBin = '/usr/sbin/ip';
 /** Bounds on one `ip` command and on the search for an unused address block. */
 const ipCommandTimeoutMs = 10_000;
 const addressBlockTriesMax = 20;
+/** Namespace names are `eddy-e2e-<pid of the test process>-<random tag>-<role>`. */
+const namespacePrefix = 'eddy-e2e-';
 
 /** One test host: a network namespace and the loopback-range address its peers reach it at. */
 export interface NetnsHost {
@@ -50,12 +52,14 @@ export class NetnsNetwork {
   /** Builds the network for `hostCount` hosts; on any failure, removes what it built and throws. */
   static async create(hostCount: number): Promise<NetnsNetwork> {
     await assertCanBuildNamespaces();
+    await removeOrphanedNamespaces();
     const tag = randomBytes(3).toString('hex');
     const [a, b] = await unusedAddressBlock();
-    const bridgeNamespace = `eddy-e2e-${tag}-br`;
+    const prefix = `${namespacePrefix}${process.pid}-${tag}`;
+    const bridgeNamespace = `${prefix}-br`;
     const hosts = Array.from({ length: hostCount }, (_, i): NetnsHost => ({
       index: i + 1,
-      namespace: `eddy-e2e-${tag}-h${i + 1}`,
+      namespace: `${prefix}-h${i + 1}`,
       address: `127.${a}.${b}.${i + 1}`,
     }));
     const network = new NetnsNetwork(tag, hosts, bridgeNamespace, hosts.map((host) => `ez${tag}c${host.index}`));
@@ -80,6 +84,11 @@ export class NetnsNetwork {
     const host = this.hosts[index - 1];
     if (host === undefined) throw new RangeError(`no host ${index}`);
     return host;
+  }
+
+  /** The namespace process `pid` runs in (as `ip netns identify` names it; '' for the root namespace). */
+  async namespaceOf(pid: number): Promise<string> {
+    return (await ip('netns', 'identify', String(pid))).trim();
   }
 
   /** Cuts `index` off from every other host; the test process still reaches it. */
@@ -162,6 +171,30 @@ async function assertCanBuildNamespaces(): Promise<void> {
   await access(ipBin, constants.X_OK).catch(() => {
     throw new Error(`network partition tests need iproute2: ${ipBin} is missing or not executable`);
   });
+}
+
+/**
+ * Removes namespaces whose test process is gone (killed before its teardown ran), so that
+ * leftovers do not pile up on a CI machine. Best effort: a namespace still holding processes
+ * only loses its name, and the next run tries again.
+ */
+async function removeOrphanedNamespaces(): Promise<void> {
+  const pattern = new RegExp(`^(${namespacePrefix}(\\d+)-\\S+)`);
+  for (const line of (await ip('netns', 'list')).split('\n')) {
+    const match = pattern.exec(line);
+    if (match === null || isRunning(Number(match[2]))) continue;
+    await ip('netns', 'del', match[1] as string).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /** A random 127.A.B.0/23 block that no interface on this machine uses yet. */
