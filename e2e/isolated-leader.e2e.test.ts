@@ -165,6 +165,8 @@ describe('a partition leader isolated from the other brokers (real processes in 
       expect([...p.isr].sort()).toEqual(majority);
       expect(majority).toContain(p.leader);
     }
+    // Fenced, not just demoted: the majority lists only itself as running.
+    expect((await waitForRunningBrokers(c.through(majority), 2, 10_000)).sort()).toEqual(majority);
 
     const outcomes = (await sendingToVictim).map((response) => (response === 'no answer' ? response : onlyPartition(response).errorCode));
     toVictim.close();
@@ -187,11 +189,16 @@ describe('a partition leader isolated from the other brokers (real processes in 
 
     await net.heal(victim);
     const healedAt = Date.now();
+    // Any broker may answer a describe, the victim too, whose image is the pre-isolation one
+    // until it catches up (leader: itself, full ISR). An answer counts only when its image has
+    // seen the failover: the moved partition's leader epoch is past the one the victim held.
+    const failoverEpoch = (failedOver.find((p) => p.partition === victimPartition) as DescribedPartition).leaderEpoch;
     await waitFor(
       `broker ${victim} back in every ISR`,
       async () => {
         const described = await describePartitions(c, topic);
-        return described?.every((p) => p.isr.length === 3) === true ? true : undefined;
+        const current = (described?.find((p) => p.partition === victimPartition)?.leaderEpoch ?? -1) >= failoverEpoch;
+        return current && described?.every((p) => p.isr.length === 3) === true ? true : undefined;
       },
       45_000,
       200,
@@ -207,8 +214,8 @@ describe('a partition leader isolated from the other brokers (real processes in 
       `broker ${victim} leading partition ${victimPartition} again`,
       async () => {
         await admin.electLeaders({ type: 'preferred', partitions: [{ topic, partition: victimPartition }] });
-        const described = await describePartitions(c, topic);
-        return described?.find((p) => p.partition === victimPartition)?.leader === victim ? true : undefined;
+        const moved = (await describePartitions(c, topic))?.find((p) => p.partition === victimPartition);
+        return moved !== undefined && moved.leader === victim && moved.leaderEpoch > failoverEpoch ? true : undefined;
       },
       30_000,
       500,
