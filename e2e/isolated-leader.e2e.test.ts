@@ -11,6 +11,14 @@ import { NetnsNetwork } from './support/netns.js';
 import { onlyPartition, produceRequest, produceStream, rawConnection, recordBatch } from './support/raw-client.js';
 import { waitFor } from './support/wait.js';
 
+/*
+ * A real network partition between real processes: each broker runs in a network namespace of
+ * its own (see NetnsNetwork), joined to the others through a bridge. Isolating the victim
+ * detaches its bridge port, so it and the other two brokers silently stop hearing each other,
+ * while the test process keeps a direct link to every broker: it can still send produces to
+ * the victim, and its SDK producers can reach the new leaders.
+ */
+
 const sessionTimeoutMs = 2_000;
 const heartbeatIntervalMs = 400;
 const settings = {
@@ -37,11 +45,14 @@ const connections: Connection[] = [];
 afterEach(async () => {
   for (const connection of connections.splice(0)) connection.close();
   await Promise.all(clients.splice(0).map((client) => client.close()));
-  // Processes first: a namespace with processes in it outlives its removal.
-  await cluster?.close();
-  await network?.destroy();
-  cluster = undefined;
-  network = undefined;
+  try {
+    // Processes first: a namespace with processes in it outlives its removal.
+    await cluster?.close();
+  } finally {
+    await network?.destroy();
+    cluster = undefined;
+    network = undefined;
+  }
 });
 
 /** Sends `p:n` records to one partition, one send at a time, until `stop()`; notes every acknowledgement. */
@@ -49,11 +60,7 @@ async function producePartition(producer: Producer, partition: number, ledger: A
   for (let send = 0; send < sendsPerPartitionMax && !stop(); send++) {
     const values = Array.from({ length: recordsPerSend }, (_, i) => `${partition}:${send * recordsPerSend + i}`);
     const metadata = await producer.send({ topic, messages: values.map((value) => ({ value, partition })) });
-    ledger.add(
-      partition,
-      values,
-      metadata.map((m) => m.offset),
-    );
+    ledger.add(partition, values, metadata.map((m) => m.offset));
   }
 }
 
