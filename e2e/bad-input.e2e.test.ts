@@ -1,7 +1,11 @@
-import { Eddy, EddyError } from '@eddy/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Eddy, EddyError, type PartitionDescription } from '@eddy/client';
+import type { Connection, FetchRequest, ReplicaFetchRequest } from '@eddy/protocol';
+import { flipByte } from '@eddy/record/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eddyUntilOk, waitForRunningBrokers } from './support/cluster-state.js';
 import { ProcessCluster } from './support/eddy-cluster.js';
+import { fetchStream, onlyPartition, produceRequest, produceStream, rawConnection, recordBatch, replicaFetchStream } from './support/raw-client.js';
 import { waitFor } from './support/wait.js';
 
 let cluster: ProcessCluster | undefined;
@@ -40,6 +44,188 @@ async function sdkError(work: () => Promise<unknown>): Promise<EddyError> {
   expect(error).toBeInstanceOf(EddyError);
   return error as EddyError;
 }
+
+/** A topic with a small batch limit, for the data-path requests below. */
+const strict = 'strict';
+const strictBatchBytesMax = 2048;
+
+/** The partition's leader and epoch as the SDK's admin reports them. */
+async function strictPartition(): Promise<PartitionDescription> {
+  const admin = running().client.admin();
+  try {
+    const [described] = await admin.describeTopics([strict]);
+    const partition = described?.partitions[0];
+    if (partition === undefined) throw new Error(`${strict} has no partition 0`);
+    return partition;
+  } finally {
+    await admin.close();
+  }
+}
+
+/** After bad input, a normal acks=all produce through the SDK is acknowledged and reads back. */
+async function expectStillServing(): Promise<void> {
+  const { client } = running();
+  const value = `still serving ${randomUUID()}`;
+  const producer = client.producer({ acks: 'all' });
+  const [sent] = await producer.send({ topic: strict, messages: [{ value, partition: 0 }] });
+  await producer.close();
+  expect(sent?.offset).toBeGreaterThanOrEqual(0n);
+  const consumer = client.consumer({});
+  try {
+    await consumer.assign([{ topic: strict, partition: 0 }]);
+    consumer.seek({ topic: strict, partition: 0 }, sent?.offset ?? 0n);
+    const read = await waitFor('the record back', async () => (await consumer.poll({ timeoutMs: 500 })).find((record) => record.value?.toString() === value), 20_000);
+    expect(read.offset).toBe(sent?.offset);
+  } finally {
+    await consumer.close();
+  }
+}
+
+const rawConnections: Connection[] = [];
+afterEach(() => {
+  for (const connection of rawConnections.splice(0)) connection.close();
+});
+
+/** Opens a raw connection to `nodeId`, closed again after the test. */
+function rawTo(nodeId: number): Connection {
+  const connection = rawConnection(running().c.address(nodeId));
+  rawConnections.push(connection);
+  return connection;
+}
+
+
+/** Raw requests below the SDK, to exactly the node named: no retries or redirects hide the answer. */
+describe('malformed and misdirected data-path requests to real processes get typed errors, and the cluster keeps serving', () => {
+  beforeAll(async () => {
+    const admin = running().client.admin();
+    await admin.createTopics([{ topic: strict, partitions: 1, replicationFactor: 3, configs: { 'max.message.bytes': String(strictBatchBytesMax), 'min.insync.replicas': '2' } }]);
+    await admin.close();
+    await waitFor('strict online with a full ISR', async () => ((await strictPartition()).isr.length === 3 ? true : undefined), 30_000);
+  });
+
+  it('a batch above max.message.bytes: MESSAGE_TOO_LARGE', async () => {
+    const { leader } = await strictPartition();
+    const stream = produceStream(rawTo(leader));
+    const oversized = recordBatch(['x'.repeat(2 * strictBatchBytesMax)]);
+    const answer = await stream.send(produceRequest(strict, 0, oversized, -1, 5_000), 10_000);
+    expect(answer === 'no answer' ? answer : onlyPartition(answer)).toMatchObject({ errorCode: 'MESSAGE_TOO_LARGE', baseOffset: -1n });
+    stream.close();
+
+    const producer = running().client.producer({ acks: 'all' });
+    expect(await sdkError(() => producer.send({ topic: strict, messages: [{ value: 'y'.repeat(2 * strictBatchBytesMax), partition: 0 }] }))).toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      retriable: false,
+    });
+    await producer.close();
+    await expectCliError(['produce', '--topic', strict], 'MESSAGE_TOO_LARGE', `${'z'.repeat(2 * strictBatchBytesMax)}\n`);
+    await expectStillServing();
+  });
+
+  it('a batch whose CRC does not match its bytes, or no batch at all: CORRUPT_RECORD', async () => {
+    const { leader } = await strictPartition();
+    const stream = produceStream(rawTo(leader));
+    const batch = recordBatch(['a', 'b']);
+    // Past the 61-byte header: a record byte, covered by the CRC.
+    const flipped = flipByte(batch, batch.length - 2);
+    for (const records of [flipped, Buffer.from('not a record batch at all')]) {
+      const answer = await stream.send(produceRequest(strict, 0, records, -1, 5_000), 10_000);
+      expect(answer === 'no answer' ? answer : onlyPartition(answer)).toMatchObject({ errorCode: 'CORRUPT_RECORD', baseOffset: -1n });
+    }
+    stream.close();
+    await expectStillServing();
+  });
+
+  it('a produce to a follower: NOT_LEADER_OR_FOLLOWER naming the current leader and its endpoint', async () => {
+    const { leader, leaderEpoch, replicas } = await strictPartition();
+    const follower = replicas.find((id) => id !== leader) as number;
+    const stream = produceStream(rawTo(follower));
+    const answer = await stream.send(produceRequest(strict, 0, recordBatch(['misdirected']), -1, 5_000), 10_000);
+    if (answer === 'no answer') throw new Error(`follower ${follower} did not answer`);
+    expect(onlyPartition(answer)).toMatchObject({ errorCode: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1n, currentLeaderId: leader, currentLeaderEpoch: leaderEpoch });
+    const [host, port] = running().c.address(leader).split(':');
+    expect(answer.nodeEndpoints).toContainEqual(expect.objectContaining({ brokerId: leader, host, port: Number(port) }));
+    stream.close();
+    await expectStillServing();
+  });
+
+  it('stale and future leader epochs in fetches: FENCED_LEADER_EPOCH and UNKNOWN_LEADER_EPOCH', async () => {
+    // New leader epochs: stop the leader (a controlled shutdown hands leadership over), bring it
+    // back, and elect it again as the preferred leader, so the periodic preferred-leader check
+    // has nothing left to move while the requests below run.
+    const { c } = running();
+    const before = await strictPartition();
+    await c.node(before.leader).stop();
+    await waitFor(`leadership of ${strict} to move off broker ${before.leader}`, async () => ((await strictPartition()).leader !== before.leader ? true : undefined), 30_000, 200);
+    c.node(before.leader).start();
+    await waitForRunningBrokers(c, 3);
+    const admin = running().client.admin();
+    const moved = await waitFor(
+      `broker ${before.leader} leading ${strict} again`,
+      async () => {
+        await admin.electLeaders({ type: 'preferred', partitions: [{ topic: strict, partition: 0 }] }).catch(() => undefined);
+        const now = await strictPartition();
+        // A newer epoch too: a broker still replaying its log may report the state before the stop.
+        return now.leader === before.leader && now.leaderEpoch > before.leaderEpoch && now.isr.length === 3 ? now : undefined;
+      },
+      30_000,
+      300,
+    );
+    const follower = moved.replicas.find((id) => id !== moved.leader) as number;
+    const brokerEpoch = (await admin.describeCluster()).brokers.find((broker) => broker.brokerId === follower)?.brokerEpoch ?? -1n;
+    await admin.close();
+    const stale = before.leaderEpoch;
+    const leaderConnection = rawTo(moved.leader);
+
+    // A consumer that missed the leader change.
+    const consumer = fetchStream(leaderConnection);
+    const fetch = (currentLeaderEpoch: number): Omit<FetchRequest, 'correlationId'> => ({
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 16,
+      topics: [{ name: strict, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 16, currentLeaderEpoch, lastFetchedEpoch: -1 }] }],
+    });
+    // The metadata above may come from another broker: wait until the leader serves as one.
+    await waitFor(`broker ${moved.leader} serving ${strict} as its leader`, async () => {
+      const answer = await consumer.send(fetch(-1), 10_000);
+      return answer !== 'no answer' && answer.topics[0]?.partitions[0]?.errorCode === 'NONE' ? true : undefined;
+    }, 10_000, 100);
+    for (const [epoch, code] of [
+      [stale, 'FENCED_LEADER_EPOCH'],
+      [moved.leaderEpoch + 5, 'UNKNOWN_LEADER_EPOCH'],
+    ] as const) {
+      const answer = await consumer.send(fetch(epoch), 10_000);
+      expect(answer === 'no answer' ? answer : answer.topics[0]?.partitions[0]?.errorCode, `fetch with leader epoch ${epoch}`).toBe(code);
+    }
+    consumer.close();
+
+    const epochs = await leaderConnection
+      .service('ReplicationService')
+      .offsetsForLeaderEpoch({ replicaId: -1, topics: [{ name: strict, partitions: [{ partition: 0, currentLeaderEpoch: stale, leaderEpoch: stale }] }] });
+    expect(epochs.topics[0]?.partitions[0]?.errorCode).toBe('FENCED_LEADER_EPOCH');
+
+    // A follower that missed the leader change: its own id and registration, an old epoch.
+    const replicaFetch = (epoch: bigint, currentLeaderEpoch: number): Omit<ReplicaFetchRequest, 'correlationId'> => ({
+      replicaId: follower,
+      brokerEpoch: epoch,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 16,
+      incremental: false,
+      topics: [{ topicId: '', name: strict, partitions: [{ partition: 0, currentLeaderEpoch, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: 0n, partitionMaxBytes: 1 << 16 }] }],
+      forgotten: [],
+    });
+    const replica = replicaFetchStream(leaderConnection);
+    const fenced = await replica.send(replicaFetch(brokerEpoch, stale), 10_000);
+    expect(fenced === 'no answer' ? fenced : fenced.topics[0]?.partitions[0]).toMatchObject({ errorCode: 'FENCED_LEADER_EPOCH', currentLeaderId: moved.leader, currentLeaderEpoch: moved.leaderEpoch });
+    const oldIncarnation = await replica.send(replicaFetch(brokerEpoch - 1n, moved.leaderEpoch), 10_000);
+    expect(oldIncarnation === 'no answer' ? oldIncarnation : oldIncarnation.errorCode).toBe('STALE_BROKER_EPOCH');
+    replica.close();
+
+    await expectStillServing();
+    // The impostor fetches at offset 0 moved nothing: the real follower is still in sync.
+    expect((await strictPartition()).isr).toHaveLength(3);
+  });
+});
 
 describe('bad input to a cluster of real processes gets typed errors', () => {
   it('unknown topics', async () => {

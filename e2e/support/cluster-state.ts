@@ -1,4 +1,4 @@
-import type { ProcessCluster } from './eddy-cluster.js';
+import type { EddyRunner } from './eddy-cluster.js';
 import { waitFor } from './wait.js';
 
 /** A partition as `eddy topics describe --json` prints it. */
@@ -22,7 +22,7 @@ interface ListedBroker {
 }
 
 /** The partitions of `topic` per `eddy topics describe --json`, undefined when the command fails. */
-export async function describePartitions(cluster: ProcessCluster, topic: string): Promise<DescribedPartition[] | undefined> {
+export async function describePartitions(cluster: EddyRunner, topic: string): Promise<DescribedPartition[] | undefined> {
   const result = await cluster.eddy(['topics', 'describe', '--topic', topic, '--json'], { timeoutMs: 15_000 });
   if (result.code !== 0) return undefined;
   const [described] = JSON.parse(result.stdout) as DescribedTopic[];
@@ -30,7 +30,7 @@ export async function describePartitions(cluster: ProcessCluster, topic: string)
 }
 
 /** Waits until `count` brokers are registered and running (unfenced), per `eddy brokers list --json`. */
-export async function waitForRunningBrokers(cluster: ProcessCluster, count: number, timeoutMs = 30_000): Promise<number[]> {
+export async function waitForRunningBrokers(cluster: EddyRunner, count: number, timeoutMs = 30_000): Promise<number[]> {
   return waitFor(
     `${count} running brokers`,
     async () => {
@@ -45,7 +45,7 @@ export async function waitForRunningBrokers(cluster: ProcessCluster, count: numb
 }
 
 /** Runs `eddy args...` until it succeeds (the cluster may still be electing), returning its stdout. */
-export async function eddyUntilOk(cluster: ProcessCluster, args: readonly string[], timeoutMs = 30_000): Promise<string> {
+export async function eddyUntilOk(cluster: EddyRunner, args: readonly string[], timeoutMs = 30_000): Promise<string> {
   const result = await waitFor(
     `eddy ${args.join(' ')}`,
     async () => {

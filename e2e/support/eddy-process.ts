@@ -37,10 +37,18 @@ export class EddyProcess {
   private output: string[] = [];
   private exit: Promise<number | null> = Promise.resolve(null);
 
-  constructor(readonly args: readonly string[]) {}
+  /**
+   * `commandPrefix` runs the process through another program that must exec it (not fork),
+   * so that signals reach `eddy` itself: e.g. `ip netns exec NS`.
+   */
+  constructor(
+    readonly args: readonly string[],
+    private readonly commandPrefix: readonly string[] = [],
+  ) {}
 
   start(): void {
-    const child = spawn(process.execPath, [eddyBin, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...prefixArgs] = [...this.commandPrefix, process.execPath];
+    const child = spawn(program, [...prefixArgs, eddyBin, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.output = [];
     child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString('utf8')));
