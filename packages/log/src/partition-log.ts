@@ -226,7 +226,10 @@ export class PartitionLog {
 
   /**
    * Appends one or more concatenated batches, each verified (length, magic, and CRC32C unless
-   * the caller did) first.
+   * the caller did). The first batch's CRC is checked while the write is in flight (for a large
+   * batch the check costs nearly as much as the write); the others before anything is written.
+   * A first batch that fails its check is cut off again, and until then it makes recovery stop
+   * in front of the whole append, so no byte of a refused append survives a crash.
    * The leader (`assignOffsets`) stamps base offsets from the log end offset and its leader
    * epoch into the caller's buffer (the CRC does not cover them); a follower keeps the batches'
    * offsets, which must continue the log exactly. Resolves once written (and fsynced when the
@@ -234,7 +237,15 @@ export class PartitionLog {
    */
   async append(bytes: Buffer, options: AppendOptions): Promise<AppendResult> {
     this.checkOpen();
-    const parsed = this.parseBatches(bytes, options.crcVerified ?? false);
+    const crcVerified = options.crcVerified ?? false;
+    const parsed = this.parseBatches(bytes, crcVerified);
+    const first = parsed[0];
+    assert(first !== undefined, 'an append holds a batch');
+    const checkFirst = crcVerified
+      ? undefined
+      : (): void => {
+          verifyBatch(bytes.subarray(0, first.size));
+        };
     assert(Number.isInteger(options.leaderEpoch), 'the leader epoch is an integer');
     const result = await this.writeLock.run(async () => {
       this.checkOpen();
@@ -285,7 +296,7 @@ export class PartitionLog {
       const segment = this.active;
       let position: number;
       try {
-        position = await segment.append(bytes, appended, nowMs);
+        position = await segment.append(bytes, appended, nowMs, checkFirst);
       } catch (error) {
         if (epochs.truncateFromEnd(start)) await this.persistEpochs().catch(() => undefined);
         throw this.storageError('append failed', error);
@@ -305,7 +316,10 @@ export class PartitionLog {
     return result;
   }
 
-  /** Splits and verifies the batches of an append before any lock is taken. */
+  /**
+   * Splits and verifies the batches of an append before any lock is taken, all but the first
+   * one's CRC (`append` checks that one during the write).
+   */
   private parseBatches(bytes: Buffer, crcVerified: boolean): Array<{ position: number; size: number; header: RecordBatchHeader }> {
     if (bytes.length === 0) throw new LogError('INVALID_RECORD', 'an append holds at least one batch', this.context);
     const limit = Math.min(logLimits.appendBytesMax, this.config.segmentBytes);
@@ -323,7 +337,7 @@ export class PartitionLog {
         throw new LogError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`, this.context);
       }
       const batch = bytes.subarray(position, position + size);
-      const header = crcVerified ? readBatchHeader(batch) : verifyBatch(batch);
+      const header = crcVerified || position === 0 ? readBatchHeader(batch) : verifyBatch(batch);
       batches.push({ position, size, header });
       position += size;
     }
