@@ -249,7 +249,8 @@ export class PartitionLog {
     assert(Number.isInteger(options.leaderEpoch), 'the leader epoch is an integer');
     const result = await this.writeLock.run(async () => {
       this.checkOpen();
-      const epochs = await this.loadEpochs();
+      // Awaited only when there is work: each await is a trip through the microtask queue.
+      const epochs = this.epochs ?? (await this.loadEpochs());
       const start = this.logEndOffset;
       const appended: AppendedBatch[] = [];
       let next = start;
@@ -284,9 +285,9 @@ export class PartitionLog {
         next = lastOffset + 1n;
       }
       const lastOffset = next - 1n;
-      await this.beforeMutation();
+      if (this.markerPresent) await this.beforeMutation();
       const nowMs = this.clock.wallMs();
-      if (await this.shouldRoll(bytes.length, lastOffset, nowMs)) await this.roll();
+      if (this.shouldRoll(bytes.length, lastOffset, nowMs) ?? (await this.shouldRollByAge(nowMs))) await this.roll();
       if (newEpochs.length > 0) {
         // Assigned before the write; the checkpoint is made durable by the next flush before
         // the recovery point passes these batches (recovery re-derives epochs above it).
@@ -312,7 +313,7 @@ export class PartitionLog {
         position,
       };
     });
-    await this.maybeFlush(result.lastOffset + 1n);
+    if (this.isFlushDue()) await this.flushTo(result.lastOffset + 1n);
     return result;
   }
 
@@ -344,11 +345,18 @@ export class PartitionLog {
     return batches;
   }
 
-  private async shouldRoll(bytes: number, lastOffset: bigint, nowMs: number): Promise<boolean> {
+  /** Whether to roll before an append; undefined when the age decides and is not known yet. */
+  private shouldRoll(bytes: number, lastOffset: bigint, nowMs: number): boolean | undefined {
     const segment = this.active;
     if (segment.isEmpty) return false;
     if (!segment.fits(bytes, lastOffset, this.config.segmentBytes)) return true;
-    const anchor = await segment.loadRollAnchor(nowMs);
+    const anchor = segment.rollAnchorMs;
+    return anchor === undefined ? undefined : nowMs - anchor >= this.config.segmentMs;
+  }
+
+  /** segment.ms for a reopened active segment, whose age is read from its first batch. */
+  private async shouldRollByAge(nowMs: number): Promise<boolean> {
+    const anchor = await this.active.loadRollAnchor(nowMs);
     return nowMs - anchor >= this.config.segmentMs;
   }
 
@@ -383,14 +391,15 @@ export class PartitionLog {
     if (this.logEndOffset > this.flushedOffset && this.clock.monotonicMs() - this.lastFlushMs >= this.config.flushMs) await this.flush();
   }
 
-  private async maybeFlush(target: bigint): Promise<void> {
+  /** Whether the flush policy asks for an fsync after an append. */
+  private isFlushDue(): boolean {
     const { flushMessages, flushMs } = this.config;
     const unflushed = this.logEndOffset - this.flushedOffset;
-    if (unflushed <= 0n) return;
-    const due =
+    if (unflushed <= 0n) return false;
+    return (
       (flushMessages !== undefined && unflushed >= BigInt(flushMessages)) ||
-      (flushMs !== undefined && this.clock.monotonicMs() - this.lastFlushMs >= flushMs);
-    if (due) await this.flushTo(target);
+      (flushMs !== undefined && this.clock.monotonicMs() - this.lastFlushMs >= flushMs)
+    );
   }
 
   /**

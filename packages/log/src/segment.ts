@@ -153,7 +153,7 @@ export class LogSegment {
     assert(planner !== undefined && indexes !== undefined, 'appends go to the active segment');
     const position = this.size;
     assert(position + bytes.length <= logLimits.segmentBytesMax, 'segment positions fit an index entry');
-    const handle = await this.deps.cache.acquire(this.logFile);
+    const handle = this.deps.cache.acquireIfOpen(this.logFile) ?? (await this.deps.cache.acquire(this.logFile));
     try {
       // Started before `check` runs: writeAt issues the first write synchronously.
       const writing = writeAt(handle, bytes, position);
