@@ -242,7 +242,7 @@ async function run(config: LogConfigInput, flushOnRoll: boolean, commands: reado
             return batch;
           });
           const bad = parts[Math.floor(command.corrupt * parts.length)]!;
-          bad[bad.length - 1] ^= 0xff;
+          bad[bad.length - 1] = bad.at(-1)! ^ 0xff;
           await expect(log.append(Buffer.concat(parts), { leaderEpoch: model.epoch, assignOffsets: !command.follower })).rejects.toMatchObject({
             code: 'CORRUPT_RECORD',
           });
