@@ -10,7 +10,10 @@
  *
  * Measures the built package (`pnpm build` first); add `--conditions=@eddy/source` after `tsx`
  * to measure the sources instead. Rounds of the log and of the baseline alternate, so both see
- * the same disk; every figure is a median. The whole run is bounded to about a minute.
+ * the same disk; every figure is a median, and a ratio is the median of the per-round ratios, so
+ * load from other processes that changes between rounds cancels out. The CPU ratio (process CPU
+ * time, every thread) shows what the log costs beyond the write even on a saturated machine. The
+ * whole run is bounded to one or two minutes.
  */
 import { mkdtemp, open, readdir, rm, unlink } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
