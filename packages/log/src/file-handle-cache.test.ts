@@ -48,6 +48,25 @@ describe('FileHandleCache', () => {
     expect(cache.openCount).toBe(0);
   });
 
+  it('leases an open handle without waiting, and only an open one', async () => {
+    const cache = new FileHandleCache(1);
+    expect(cache.acquireIfOpen(files[0]!)).toBeUndefined();
+    expect(cache.openCount).toBe(0);
+    const handle = await cache.acquire(files[0]!);
+    cache.release(files[0]!);
+    const leased = cache.acquireIfOpen(files[0]!);
+    expect(leased).toBe(handle);
+    await cache.with(files[1]!, () => Promise.resolve()); // needs room: the leased handle stays open
+    await cache.settled();
+    expect(cache.openCount).toBe(1);
+    const buf = Buffer.alloc(9);
+    await leased!.read(buf, 0, 9, 0);
+    expect(buf.toString()).toBe('content 0');
+    cache.release(files[0]!);
+    await cache.closeIdle();
+    expect(cache.openCount).toBe(0);
+  });
+
   it('reopens a renamed file at its new path and reports a missing one', async () => {
     const cache = new FileHandleCache(2);
     const file = new CachedFile(path.join(root.dir, 'missing'));

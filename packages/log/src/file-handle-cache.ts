@@ -55,15 +55,24 @@ export class FileHandleCache {
     }
   }
 
+  /** Leases `file`'s handle when it is open already (no await on the hot path), else undefined. */
+  acquireIfOpen(file: CachedFile): FileHandle | undefined {
+    const entry = this.entries.get(file);
+    if (entry?.handle === undefined) return undefined;
+    entry.leases++;
+    this.idle.delete(file);
+    return entry.handle;
+  }
+
   async acquire(file: CachedFile): Promise<FileHandle> {
+    const handle = this.acquireIfOpen(file);
+    if (handle !== undefined) return handle;
     let entry = this.entries.get(file);
     if (entry === undefined) {
       entry = { handle: undefined, opening: undefined, leases: 0 };
       this.entries.set(file, entry);
     }
     entry.leases++;
-    this.idle.delete(file);
-    if (entry.handle !== undefined) return entry.handle;
     let opening = entry.opening;
     if (opening === undefined) {
       const pending = entry;

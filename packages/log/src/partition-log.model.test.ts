@@ -48,6 +48,7 @@ class Model {
 
 type Command =
   | { kind: 'append'; batches: number; records: number; valueBytes: number; bumpEpoch: boolean; follower: boolean; seed: number }
+  | { kind: 'corruptAppend'; batches: number; corrupt: number; follower: boolean; seed: number }
   | { kind: 'read'; at: number; maxBytes: number; capAt: number | undefined }
   | { kind: 'flush' }
   | { kind: 'truncate'; at: number }
@@ -68,6 +69,16 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       records: fc.integer({ min: 1, max: 4 }),
       valueBytes: fc.integer({ min: 0, max: 300 }),
       bumpEpoch: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+      follower: fc.boolean(),
+      seed: fc.nat(1000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('corruptAppend' as const),
+      batches: fc.integer({ min: 1, max: 3 }),
+      corrupt: fraction,
       follower: fc.boolean(),
       seed: fc.nat(1000),
     }),
@@ -218,6 +229,23 @@ async function run(config: LogConfigInput, flushOnRoll: boolean, commands: reado
           }
           model.logEndOffset = next;
           if (config.flushMessages === 1) model.flushed = model.logEndOffset;
+          expect(log.logEndOffset).toBe(model.logEndOffset);
+          break;
+        }
+        case 'corruptAppend': {
+          // One batch (the first is checked while it is written, the others before) fails its CRC:
+          // the append is refused and leaves no trace, now or after a later crash.
+          let next = model.logEndOffset;
+          const parts = Array.from({ length: command.batches }, (_, i) => {
+            const batch = makeBatch({ records: 2, valueBytes: 20, seed: command.seed + i, timestampMs: clock.wallMs(), baseOffset: next, leaderEpoch: model.epoch });
+            next += 2n;
+            return batch;
+          });
+          const bad = parts[Math.floor(command.corrupt * parts.length)]!;
+          bad[bad.length - 1] = bad.at(-1)! ^ 0xff;
+          await expect(log.append(Buffer.concat(parts), { leaderEpoch: model.epoch, assignOffsets: !command.follower })).rejects.toMatchObject({
+            code: 'CORRUPT_RECORD',
+          });
           expect(log.logEndOffset).toBe(model.logEndOffset);
           break;
         }

@@ -119,6 +119,23 @@ describe('PartitionLog', () => {
     await log.close();
   });
 
+  it('rolls a reopened segment by the age of its first batch', async () => {
+    const leader = { leaderEpoch: 0, assignOffsets: true } as const;
+    const log = await open({ segmentMs: 60_000 });
+    await log.append(makeBatch({ timestampMs: clock.wallMs() }), leader);
+    await log.close();
+    clock.advance(30_000);
+    const young = await open({ segmentMs: 60_000 });
+    await young.append(makeBatch({ timestampMs: clock.wallMs(), seed: 1 }), leader);
+    expect(young.segmentCount).toBe(1);
+    await young.close();
+    clock.advance(30_000);
+    const old = await open({ segmentMs: 60_000 });
+    await old.append(makeBatch({ timestampMs: clock.wallMs(), seed: 2 }), leader);
+    expect(old.segmentBaseOffsets).toEqual([0n, 2n]);
+    await old.close();
+  });
+
   it('finds offsets by timestamp', async () => {
     const log = await open({ segmentBytes: 2048, indexIntervalBytes: 128 });
     for (let i = 0; i < 30; i++) {

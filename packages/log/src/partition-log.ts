@@ -226,7 +226,10 @@ export class PartitionLog {
 
   /**
    * Appends one or more concatenated batches, each verified (length, magic, and CRC32C unless
-   * the caller did) first.
+   * the caller did). The first batch's CRC is checked while the write is in flight (for a large
+   * batch the check costs nearly as much as the write); the others before anything is written.
+   * A first batch that fails its check is cut off again, and until then it makes recovery stop
+   * in front of the whole append, so no byte of a refused append survives a crash.
    * The leader (`assignOffsets`) stamps base offsets from the log end offset and its leader
    * epoch into the caller's buffer (the CRC does not cover them); a follower keeps the batches'
    * offsets, which must continue the log exactly. Resolves once written (and fsynced when the
@@ -234,11 +237,20 @@ export class PartitionLog {
    */
   async append(bytes: Buffer, options: AppendOptions): Promise<AppendResult> {
     this.checkOpen();
-    const parsed = this.parseBatches(bytes, options.crcVerified ?? false);
+    const crcVerified = options.crcVerified ?? false;
+    const parsed = this.parseBatches(bytes, crcVerified);
+    const first = parsed[0];
+    assert(first !== undefined, 'an append holds a batch');
+    const checkFirst = crcVerified
+      ? undefined
+      : (): void => {
+          verifyBatch(bytes.subarray(0, first.size));
+        };
     assert(Number.isInteger(options.leaderEpoch), 'the leader epoch is an integer');
     const result = await this.writeLock.run(async () => {
       this.checkOpen();
-      const epochs = await this.loadEpochs();
+      // Awaited only when there is work: each await is a trip through the microtask queue.
+      const epochs = this.epochs ?? (await this.loadEpochs());
       const start = this.logEndOffset;
       const appended: AppendedBatch[] = [];
       let next = start;
@@ -273,9 +285,9 @@ export class PartitionLog {
         next = lastOffset + 1n;
       }
       const lastOffset = next - 1n;
-      await this.beforeMutation();
+      if (this.markerPresent) await this.beforeMutation();
       const nowMs = this.clock.wallMs();
-      if (await this.shouldRoll(bytes.length, lastOffset, nowMs)) await this.roll();
+      if (this.shouldRoll(bytes.length, lastOffset, nowMs) ?? (await this.shouldRollByAge(nowMs))) await this.roll();
       if (newEpochs.length > 0) {
         // Assigned before the write; the checkpoint is made durable by the next flush before
         // the recovery point passes these batches (recovery re-derives epochs above it).
@@ -285,7 +297,7 @@ export class PartitionLog {
       const segment = this.active;
       let position: number;
       try {
-        position = await segment.append(bytes, appended, nowMs);
+        position = await segment.append(bytes, appended, nowMs, checkFirst);
       } catch (error) {
         if (epochs.truncateFromEnd(start)) await this.persistEpochs().catch(() => undefined);
         throw this.storageError('append failed', error);
@@ -301,11 +313,14 @@ export class PartitionLog {
         position,
       };
     });
-    await this.maybeFlush(result.lastOffset + 1n);
+    if (this.isFlushDue()) await this.flushTo(result.lastOffset + 1n);
     return result;
   }
 
-  /** Splits and verifies the batches of an append before any lock is taken. */
+  /**
+   * Splits and verifies the batches of an append before any lock is taken, all but the first
+   * one's CRC (`append` checks that one during the write).
+   */
   private parseBatches(bytes: Buffer, crcVerified: boolean): Array<{ position: number; size: number; header: RecordBatchHeader }> {
     if (bytes.length === 0) throw new LogError('INVALID_RECORD', 'an append holds at least one batch', this.context);
     const limit = Math.min(logLimits.appendBytesMax, this.config.segmentBytes);
@@ -323,18 +338,25 @@ export class PartitionLog {
         throw new LogError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`, this.context);
       }
       const batch = bytes.subarray(position, position + size);
-      const header = crcVerified ? readBatchHeader(batch) : verifyBatch(batch);
+      const header = crcVerified || position === 0 ? readBatchHeader(batch) : verifyBatch(batch);
       batches.push({ position, size, header });
       position += size;
     }
     return batches;
   }
 
-  private async shouldRoll(bytes: number, lastOffset: bigint, nowMs: number): Promise<boolean> {
+  /** Whether to roll before an append; undefined when the age decides and is not known yet. */
+  private shouldRoll(bytes: number, lastOffset: bigint, nowMs: number): boolean | undefined {
     const segment = this.active;
     if (segment.isEmpty) return false;
     if (!segment.fits(bytes, lastOffset, this.config.segmentBytes)) return true;
-    const anchor = await segment.loadRollAnchor(nowMs);
+    const anchor = segment.rollAnchorMs;
+    return anchor === undefined ? undefined : nowMs - anchor >= this.config.segmentMs;
+  }
+
+  /** segment.ms for a reopened active segment, whose age is read from its first batch. */
+  private async shouldRollByAge(nowMs: number): Promise<boolean> {
+    const anchor = await this.active.loadRollAnchor(nowMs);
     return nowMs - anchor >= this.config.segmentMs;
   }
 
@@ -369,14 +391,15 @@ export class PartitionLog {
     if (this.logEndOffset > this.flushedOffset && this.clock.monotonicMs() - this.lastFlushMs >= this.config.flushMs) await this.flush();
   }
 
-  private async maybeFlush(target: bigint): Promise<void> {
+  /** Whether the flush policy asks for an fsync after an append. */
+  private isFlushDue(): boolean {
     const { flushMessages, flushMs } = this.config;
     const unflushed = this.logEndOffset - this.flushedOffset;
-    if (unflushed <= 0n) return;
-    const due =
+    if (unflushed <= 0n) return false;
+    return (
       (flushMessages !== undefined && unflushed >= BigInt(flushMessages)) ||
-      (flushMs !== undefined && this.clock.monotonicMs() - this.lastFlushMs >= flushMs);
-    if (due) await this.flushTo(target);
+      (flushMs !== undefined && this.clock.monotonicMs() - this.lastFlushMs >= flushMs)
+    );
   }
 
   /**

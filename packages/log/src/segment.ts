@@ -142,15 +142,35 @@ export class LogSegment {
     return this.size + bytes <= segmentBytes && lastOffset - this.baseOffset <= BigInt(logLimits.relativeOffsetMax);
   }
 
-  /** Appends whole, verified batches at the end; returns the position of the first one. */
-  async append(bytes: Buffer, batches: readonly AppendedBatch[], nowMs: number): Promise<number> {
+  /**
+   * Appends whole batches at the end; returns the position of the first one. `check`, when
+   * given, runs while the bytes are being written (the write runs on libuv's pool, so the two
+   * overlap); when it throws, the bytes are cut off again and nothing of the append is kept.
+   */
+  async append(bytes: Buffer, batches: readonly AppendedBatch[], nowMs: number, check?: () => void): Promise<number> {
     const planner = this.planner;
     const indexes = this.indexes;
     assert(planner !== undefined && indexes !== undefined, 'appends go to the active segment');
     const position = this.size;
     assert(position + bytes.length <= logLimits.segmentBytesMax, 'segment positions fit an index entry');
-    await this.deps.cache.with(this.logFile, (handle) => writeAt(handle, bytes, position));
-    this.unsyncedLog = true;
+    const handle = this.deps.cache.acquireIfOpen(this.logFile) ?? (await this.deps.cache.acquire(this.logFile));
+    try {
+      // Started before `check` runs: writeAt issues the first write synchronously.
+      const writing = writeAt(handle, bytes, position);
+      this.unsyncedLog = true;
+      if (check !== undefined) {
+        try {
+          check();
+        } catch (error) {
+          await writing.catch(() => undefined);
+          await handle.truncate(position);
+          throw error;
+        }
+      }
+      await writing;
+    } finally {
+      this.deps.cache.release(this.logFile);
+    }
     let at = position;
     for (const batch of batches) {
       const full = this.place(planner, indexes, {
