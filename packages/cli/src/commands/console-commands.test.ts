@@ -124,6 +124,10 @@ describe('eddy consume', () => {
     expect(() => consumeSettings({ topic: 't', maxMessages: '0' })).toThrow(/--max-messages/);
     expect(consumeSettings({ topic: 't', consumerProperty: ['group.id=h'] }).groupId).toBe('h');
     expect(consumeSettings({ topic: 't', fromBeginning: true, consumerProperty: ['auto.offset.reset=latest'] }).consumerOptions.autoOffsetReset).toBe('latest');
+    expect(consumeSettings({ topic: 't', group: 'g', consumerProperty: ['metadata.max.age.ms=1000', 'max.poll.records=7'] })).toMatchObject({
+      clientOptions: { metadataMaxAgeMs: 1_000 },
+      consumerOptions: { maxPollRecords: 7, groupId: 'g' },
+    });
     expect(parseStartOffset('earliest')).toBe('earliest');
     expect(parseStartOffset('42')).toBe(42n);
     expect(() => parseStartOffset('-1')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
