@@ -53,6 +53,7 @@ import type { AppendRecordsInput, MetadataSource, ReplicaRoleChange, ReplicaRole
 import type { AppendOutcome } from '../replication/partition-replica.js';
 import { mayConsume } from './consumer-subscription.js';
 import { groupCoordinatorLimits } from './limits.js';
+import { decideExpiry } from './offset-expiry.js';
 import { encodeOffsetsWrite } from './offsets-batches.js';
 import { type OffsetsLogView, OffsetsMaterializer } from './offsets-materializer.js';
 import { OFFSETS_TOPIC, offsetsTopicCreation, type OffsetsTopicSettings, type TopicCreator } from './offsets-topic.js';
@@ -78,6 +79,10 @@ export interface GroupCoordinatorOptions {
   /** Creates __consumer_offsets through the active controller. */
   readonly createTopic: TopicCreator;
   readonly isActiveController: () => boolean;
+  /** offsets.retention.minutes, in ms (default 7 days): see `expireOffsets`. */
+  readonly offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (default 10 min): how often expired offsets are looked for. */
+  readonly offsetsRetentionCheckIntervalMs?: number;
   readonly clock?: Clock;
   readonly prng: Prng;
   readonly logger?: Logger;
@@ -114,6 +119,12 @@ type PendingRequest =
   | { readonly kind: 'heartbeat'; readonly resolve: (response: HeartbeatResponse) => void }
   | { readonly kind: 'leave'; readonly resolve: (response: LeaveGroupResponse) => void }
   | { readonly kind: 'commit'; readonly commit: PendingCommit; readonly resolve: (response: OffsetCommitResponse) => void };
+
+/** What one offset expiry pass removed. */
+export interface ExpiryOutcome {
+  readonly offsets: number;
+  readonly groups: number;
+}
 
 type WriteOutcome = { readonly ok: true; readonly nextOffset: bigint } | { readonly ok: false; readonly error: WireError };
 
@@ -153,8 +164,10 @@ const TOPIC_CREATION_INTERVAL_MS = 1_000;
  *   only once its records are replicated and applied here, so an OffsetFetch that follows sees
  *   it, and no acknowledged commit is lost when the coordinator fails.
  *
- * Not yet: compaction of __consumer_offsets (it keeps every record, see offsetsTopicCreation),
- * expiry of empty groups' offsets (offsets.retention.minutes).
+ * - Expiry: offsets of groups Empty longer than offsets.retention.minutes (and of deleted topics)
+ *   are removed with tombstones, so every replica's store agrees (`expireOffsets`).
+ *
+ * Not yet: compaction of __consumer_offsets (it keeps every record, see offsetsTopicCreation).
  */
 export class GroupCoordinator {
   private readonly options: GroupCoordinatorOptions;
@@ -173,6 +186,8 @@ export class GroupCoordinator {
   private tickTimer: NodeJS.Timeout | undefined;
   private tickAtMs: number | undefined;
   private housekeepingTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiring: Promise<ExpiryOutcome> | undefined;
   private creation: Promise<void> | undefined;
   private creationNotBeforeMs = 0;
   private readonly unsubscribers: Array<() => void> = [];
@@ -216,6 +231,11 @@ export class GroupCoordinator {
     this.unsubscribers.push(this.options.metadata.subscribe((next) => this.onMetadata(next)));
     this.housekeepingTimer = setInterval(() => this.housekeeping(), groupCoordinatorLimits.housekeepingIntervalMs);
     this.housekeepingTimer.unref();
+    const checkIntervalMs = this.options.offsetsRetentionCheckIntervalMs ?? groupCoordinatorLimits.offsetsRetentionCheckIntervalMsDefault;
+    this.expiryTimer = setInterval(() => {
+      this.expireOffsets().catch((error: unknown) => this.logger.warn({ error: String(error) }, 'expiring offsets failed'));
+    }, checkIntervalMs);
+    this.expiryTimer.unref();
   }
 
   /**
@@ -230,12 +250,14 @@ export class GroupCoordinator {
     this.closed = true;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     clearInterval(this.housekeepingTimer);
+    clearInterval(this.expiryTimer);
     if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
     this.tickTimer = undefined;
     for (const requestId of [...this.pending.keys()]) this.answerWithError(requestId, 'NOT_COORDINATOR');
     this.roles.clear();
     await this.materializer.close();
     await this.creation;
+    await this.expiring?.catch(() => undefined);
     await this.store.close();
   }
 
@@ -977,12 +999,75 @@ export class GroupCoordinator {
       }
     }
     for (const [partition, records] of byPartition) {
-      for (let start = 0; start < records.length; start += TOMBSTONES_PER_WRITE) {
-        const outcome = await this.write(partition, records.slice(start, start + TOMBSTONES_PER_WRITE), groupCoordinatorLimits.commitTimeoutMs);
-        if (!outcome.ok) throw new Error(`${outcome.error.errorCode}: ${outcome.error.errorMessage}`);
-      }
+      await this.writeTombstones(partition, records);
       this.logger.info({ partition, topics, offsets: records.length }, 'removed the committed offsets of deleted topics');
     }
+  }
+
+  /** Writes offset tombstones in bounded appends; throws when one fails (the next pass retries). */
+  private async writeTombstones(partition: number, records: readonly OffsetsTopicRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += TOMBSTONES_PER_WRITE) {
+      const outcome = await this.write(partition, records.slice(start, start + TOMBSTONES_PER_WRITE), groupCoordinatorLimits.commitTimeoutMs);
+      if (!outcome.ok) throw new Error(`${outcome.error.errorCode}: ${outcome.error.errorMessage}`);
+    }
+    await this.materializer.catchUp(partition);
+  }
+
+  // ---- offset expiry -------------------------------------------------------------------------
+
+  /**
+   * Removes expired offsets (offsets.retention.minutes, see `decideExpiry`) of the groups this
+   * node coordinates, and the Empty groups left without offsets, by writing tombstones to
+   * __consumer_offsets: every replica applies them, so every LevelDB copy agrees. Runs every
+   * offsets.retention.check.interval.ms; one pass at a time (a call during a pass joins it).
+   */
+  expireOffsets(): Promise<ExpiryOutcome> {
+    this.expiring ??= this.expirePass().finally(() => {
+      this.expiring = undefined;
+    });
+    return this.expiring;
+  }
+
+  private async expirePass(): Promise<ExpiryOutcome> {
+    const outcome = { offsets: 0, groups: 0 };
+    const manager = this.manager;
+    if (this.closed || manager === undefined) return outcome;
+    const retentionMs = this.options.offsetsRetentionMs ?? groupCoordinatorLimits.offsetsRetentionMsDefault;
+    const leading = new Set(this.coordinatedPartitions());
+    for (const groupId of await this.store.groupIds()) {
+      const partition = manager.partitionFor(groupId);
+      if (this.closed || !leading.has(partition) || this.gate(groupId) !== undefined) continue;
+      const description = manager.describeGroup(groupId);
+      const offsets = await this.store.committedOffsets(groupId);
+      const decision = decideExpiry(
+        {
+          groupId,
+          group:
+            description === undefined
+              ? undefined
+              : { state: description.state, protocolType: description.protocolType, emptySinceMs: manager.emptySinceMs(groupId), memberMetadata: description.members.map((m) => m.metadata) },
+          topicExists: (topic) => this.topics.has(topic),
+          offsets,
+        },
+        this.now(),
+        retentionMs,
+      );
+      if (decision.removeGroup) {
+        // DeleteGroups' path: only if still Empty now; tombstones for the metadata and every offset.
+        if ((await this.deleteGroup(groupId)) !== 'NONE') continue;
+        outcome.groups++;
+        outcome.offsets += decision.expired.length;
+        this.logger.info({ groupId, offsets: decision.expired.length }, 'removed a group whose offsets expired');
+      } else if (decision.expired.length > 0) {
+        await this.writeTombstones(
+          partition,
+          decision.expired.map(({ topic, partition: offsetPartition }) => ({ type: 'offset', group: groupId, topic, partition: offsetPartition, value: null })),
+        );
+        outcome.offsets += decision.expired.length;
+        this.logger.info({ groupId, offsets: decision.expired.length }, 'removed expired offsets');
+      }
+    }
+    return outcome;
   }
 
   // ---- housekeeping --------------------------------------------------------------------------
