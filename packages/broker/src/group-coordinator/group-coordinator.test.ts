@@ -242,6 +242,43 @@ describe('GroupCoordinator: the group protocol', () => {
     const [described] = (await target.coordinator.describeGroups({ groupIds: ['readers'] })).groups;
     expect(described?.rebalanceHistory.at(-1)?.reasons).toEqual(['the partition count of orders changed from 3 to 4']);
   });
+
+  it('rebalances groups consuming a partition that goes offline, and again when it comes back', async () => {
+    const metadata = new TestMetadata();
+    metadata.createTopic('payments', 1);
+    const target = await node(metadata);
+    await leadAll(target);
+    const readers = (await formGroup(target, 'readers', 1)).joins[0];
+    const others = (await formGroup(target, 'others', 1)).joins[0];
+    const payersJoin = await target.coordinator.joinGroup(joinRequest('payers', '', ['payments']), 'c', 'h');
+    const payers = await target.coordinator.joinGroup(joinRequest('payers', payersJoin.memberId, ['payments']), 'c', 'h');
+    await target.coordinator.syncGroup({ groupId: 'payers', generationId: payers.generationId, memberId: payers.memberId, groupInstanceId: '', protocolType: '', protocolName: '', assignments: [] });
+    const rejoin = async (groupId: string, memberId: string): Promise<number> => {
+      const joined = await target.coordinator.joinGroup(joinRequest(groupId, memberId), 'c', 'h');
+      await target.coordinator.syncGroup({ groupId, generationId: joined.generationId, memberId, groupInstanceId: '', protocolType: '', protocolName: '', assignments: [] });
+      return joined.generationId;
+    };
+    const beat = (groupId: string, memberId: string, generationId: number): Promise<string> =>
+      target.coordinator.heartbeat({ groupId, generationId, memberId, groupInstanceId: '' }).then((response) => response.errorCode);
+    const lastReasons = async (groupId: string): Promise<readonly string[] | undefined> =>
+      (await target.coordinator.describeGroups({ groupIds: [groupId] })).groups[0]?.rebalanceHistory.at(-1)?.reasons;
+
+    metadata.setLeader('orders', 1, -1);
+    expect(await beat('readers', readers?.memberId ?? '', 1)).toBe('REBALANCE_IN_PROGRESS');
+    expect(await beat('payers', payers.memberId, payers.generationId)).toBe('NONE');
+    expect(await lastReasons('readers')).toEqual(['partition orders-1 went offline']);
+    // Only one of the groups rejoins before the partition returns: both see the second reason.
+    const generationId = await rejoin('readers', readers?.memberId ?? '');
+    metadata.setLeader('orders', 1, 2);
+    expect(await beat('readers', readers?.memberId ?? '', generationId)).toBe('REBALANCE_IN_PROGRESS');
+    expect(await lastReasons('readers')).toEqual(['partition orders-1 came back online']);
+    expect(await lastReasons('others')).toEqual(['partition orders-1 went offline', 'partition orders-1 came back online']);
+    // A leader moving between live brokers is no rebalance.
+    await rejoin('readers', readers?.memberId ?? '');
+    const stable = (await target.coordinator.describeGroups({ groupIds: ['readers'] })).groups[0]?.generationId ?? -1;
+    metadata.setLeader('orders', 2, 3);
+    expect(await beat('readers', readers?.memberId ?? '', stable)).toBe('NONE');
+  });
 });
 
 describe('GroupCoordinator: offsets', () => {

@@ -55,6 +55,7 @@ import { mayConsume } from './consumer-subscription.js';
 import { groupCoordinatorLimits } from './limits.js';
 import { decideExpiry } from './offset-expiry.js';
 import { encodeOffsetsWrite } from './offsets-batches.js';
+import { availabilityChanges, type OfflinePartitions, offlinePartitions } from './partition-availability.js';
 import { type OffsetsLogView, OffsetsMaterializer } from './offsets-materializer.js';
 import { OFFSETS_TOPIC, offsetsTopicCreation, type OffsetsTopicSettings, type TopicCreator } from './offsets-topic.js';
 
@@ -181,6 +182,8 @@ export class GroupCoordinator {
   private lastLoadId = 0;
   /** Topic name → incarnation and partition count, as of the last image seen. */
   private topics = new Map<string, { readonly topicId: string; readonly partitions: number }>();
+  /** Offline partitions by topic, as of the last image seen. */
+  private offline: OfflinePartitions = new Map();
   private readonly wallOriginMs: number;
   private readonly monotonicOriginMs: number;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -226,6 +229,7 @@ export class GroupCoordinator {
     this.started = true;
     const image = this.options.metadata.image;
     this.topics = topicShapes(image);
+    this.offline = offlinePartitions(image);
     this.ensureManager(image);
     this.unsubscribers.push(this.options.replicas.subscribeRoleChanges((change) => this.onRoleChange(change)));
     this.unsubscribers.push(this.options.metadata.subscribe((next) => this.onMetadata(next)));
@@ -944,26 +948,30 @@ export class GroupCoordinator {
     const previous = this.topics;
     const current = topicShapes(image);
     this.topics = current;
-    const resized: Array<{ topic: string; from: number; to: number }> = [];
+    const changes: Array<{ topic: string; reason: string }> = [];
     const deleted: string[] = [];
     for (const [name, before] of previous) {
       if (name === OFFSETS_TOPIC) continue;
       const after = current.get(name);
       if (after === undefined || after.topicId !== before.topicId) deleted.push(name);
-      else if (after.partitions !== before.partitions) resized.push({ topic: name, from: before.partitions, to: after.partitions });
+      else if (after.partitions !== before.partitions) changes.push({ topic: name, reason: `the partition count of ${name} changed from ${before.partitions} to ${after.partitions}` });
     }
-    if (resized.length > 0) this.rebalanceSubscribers(resized);
+    const offline = offlinePartitions(image);
+    changes.push(...availabilityChanges(this.offline, offline, (topic) => topic !== OFFSETS_TOPIC && current.has(topic) && !deleted.includes(topic)));
+    this.offline = offline;
+    if (changes.length > 0) this.rebalanceSubscribers(changes);
     if (deleted.length > 0) {
       this.removeOffsetsOf(deleted).catch((error: unknown) => this.logger.warn({ topics: deleted, error: String(error) }, 'removing offsets of deleted topics failed'));
     }
   }
 
   /**
-   * A topic's partition count changed: every group with a member subscribed to it (or whose
-   * subscription cannot be read) rebalances, so the new partitions get owners. Members also
-   * notice on their own from metadata; this covers the ones that do not.
+   * A topic's partition count changed, or some of its partitions went offline or came back:
+   * every group with a member subscribed to it (or whose subscription cannot be read)
+   * rebalances, with the reason in its history. New partitions get owners this way (the leader
+   * also notices from its metadata; this covers a leader whose metadata is old).
    */
-  private rebalanceSubscribers(resized: ReadonlyArray<{ topic: string; from: number; to: number }>): void {
+  private rebalanceSubscribers(changes: ReadonlyArray<{ topic: string; reason: string }>): void {
     const manager = this.manager;
     if (manager === undefined) return;
     const effects: GroupEffect[] = [];
@@ -973,9 +981,9 @@ export class GroupCoordinator {
       const description = manager.describeGroup(listing.groupId);
       if (description === undefined) continue;
       const metadata = description.members.map((member) => member.metadata);
-      const change = resized.find((each) => mayConsume(description.protocolType, metadata, each.topic));
-      if (change === undefined) continue;
-      effects.push(...manager.triggerRebalance(listing.groupId, `the partition count of ${change.topic} changed from ${change.from} to ${change.to}`, now));
+      const concerning = changes.filter((each) => mayConsume(description.protocolType, metadata, each.topic));
+      if (concerning.length === 0) continue;
+      effects.push(...manager.triggerRebalance(listing.groupId, concerning.map((each) => each.reason).join('; '), now));
     }
     this.execute(effects);
   }
