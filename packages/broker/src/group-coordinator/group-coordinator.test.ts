@@ -249,7 +249,7 @@ describe('GroupCoordinator: the group protocol', () => {
     const target = await node(metadata);
     await leadAll(target);
     const readers = (await formGroup(target, 'readers', 1)).joins[0];
-    const others = (await formGroup(target, 'others', 1)).joins[0];
+    await formGroup(target, 'others', 1);
     const payersJoin = await target.coordinator.joinGroup(joinRequest('payers', '', ['payments']), 'c', 'h');
     const payers = await target.coordinator.joinGroup(joinRequest('payers', payersJoin.memberId, ['payments']), 'c', 'h');
     await target.coordinator.syncGroup({ groupId: 'payers', generationId: payers.generationId, memberId: payers.memberId, groupInstanceId: '', protocolType: '', protocolName: '', assignments: [] });
