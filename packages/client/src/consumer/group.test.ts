@@ -330,4 +330,33 @@ describe('group membership', () => {
     await otherLoop.stop();
     await other.close();
   });
+
+  it('rejoins with a subscription changed while a join was in flight', async () => {
+    harness = await startHarness({ brokers: 2, topics: [{ name: 't', partitions: 2 }, { name: 'u', partitions: 2 }] });
+    const h = harness;
+    const leader = h.eddy.consumer({ groupId: 'g', ...fast });
+    await leader.subscribe(['t', 'u']);
+    const leaderLoop = pollLoop(leader);
+    await waitFor(() => leader.assignment().length === 4, 5_000, 'the leader owning everything');
+    // A second member joins; the SyncGroups of that rebalance are slow, and while they are in
+    // flight the second member's subscription changes. It is not the leader: only its own
+    // rejoin can bring the new subscription to the group.
+    const syncsBefore = h.cluster.callsTo('SyncGroup').length;
+    h.cluster.stallNext('SyncGroup', 300, { times: 2 });
+    const member = h.eddy.consumer({ groupId: 'g', ...fast });
+    await member.subscribe(['t']);
+    const memberLoop = pollLoop(member);
+    await waitFor(() => h.cluster.callsTo('SyncGroup').length === syncsBefore + 2, 5_000, 'both SyncGroups sent');
+    await member.subscribe(['t', 'u']);
+    const memberId = (): string => member.groupMetadata()?.memberId ?? '';
+    const rejoinedWithBoth = (): boolean =>
+      h.cluster
+        .callsTo('JoinGroup')
+        .map((call) => call.request as JoinGroupRequest)
+        .some((join) => join.memberId === memberId() && decodeSubscription(join.protocols[0]?.metadata ?? Buffer.alloc(0)).topics.includes('u'));
+    await waitFor(rejoinedWithBoth, 5_000, 'a JoinGroup with the new subscription');
+    await waitFor(() => member.assignment().some((tp) => tp.topic === 'u'), 5_000, 'a partition of u');
+    await memberLoop.stop();
+    await leaderLoop.stop();
+  });
 });
