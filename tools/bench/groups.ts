@@ -3,9 +3,9 @@
  * built binary, as the e2e tests run it), with a producer writing RATE records/s in the background:
  *
  *   - rebalance: 10 SDK consumers (each with its own client, as 10 applications would be) of a
- *     new group subscribe to a 10-partition topic at once; the time from the last subscribe()
- *     returning until the group is Stable and every member has polled a record in that final
- *     generation (DESIGN target: ≤ 1 s after the last join);
+ *     new group subscribe to a 10-partition topic at once, or the 10th joins a stable group of
+ *     9; the time from the last subscribe() returning until the group is Stable and every member
+ *     has polled a record in that final generation (DESIGN target: ≤ 1 s after the last join);
  *   - dead member: a group of 9 SDK consumers and one `eddy consume --group` process; the process
  *     is SIGKILLed (no LeaveGroup), and the time until its partitions are polled by the others in
  *     a later generation is reported next to the session timeout the members use;
@@ -107,30 +107,47 @@ async function describe(admin: ReturnType<Eddy['admin']>, groupId: string): Prom
   return described;
 }
 
-/** Subscribes MEMBERS consumers of a new group at once; ms from the last subscribe() to every member consuming in the stable generation. */
-async function rebalanceRound(settings: MemberSettings, admin: ReturnType<Eddy['admin']>, round: number): Promise<{ ms: number; generationId: number }> {
-  const groupId = `bench-rebalance-${round}`;
+/** Waits until the group is Stable with exactly these members, each having polled a record in that generation; resolves with it. */
+function everyoneConsuming(admin: ReturnType<Eddy['admin']>, groupId: string, members: readonly Member[]): Promise<number> {
+  return waitFor(
+    'the group stable with every member consuming',
+    async () => {
+      const described = await describe(admin, groupId);
+      if (described?.state !== 'Stable' || described.members.length !== members.length) return undefined;
+      const generationId = described.generationId;
+      return members.every((member) => member.firstRecordMs.has(generationId)) ? generationId : undefined;
+    },
+    WAIT_TIMEOUT_MS,
+    20,
+  );
+}
+
+/**
+ * MEMBERS consumers join a group: all at once into a new group ('new group'), or the last one
+ * into a stable group of the others ('one more'). ms from the last subscribe() returning to
+ * every member consuming in the stable generation.
+ */
+async function rebalanceRound(settings: MemberSettings, admin: ReturnType<Eddy['admin']>, mode: 'new group' | 'one more', round: number): Promise<{ ms: number; generationId: number }> {
+  const groupId = `bench-rebalance-${mode.replace(' ', '-')}-${round}`;
   const started = Array.from({ length: MEMBERS }, (_, i) => startMember(settings, groupId, `member-${i}`));
   const members: Member[] = [];
   try {
-    await Promise.all(started.map(({ consumer }) => consumer.subscribe([TOPIC])));
+    const first = mode === 'new group' ? started : started.slice(0, -1);
+    await Promise.all(first.map(({ consumer }) => consumer.subscribe([TOPIC])));
+    for (const { eddy, consumer } of first) members.push(new Member(eddy, consumer));
+    if (mode === 'one more') {
+      await everyoneConsuming(admin, groupId, members);
+      const last = started.at(-1) as (typeof started)[number];
+      await last.consumer.subscribe([TOPIC]);
+      members.push(new Member(last.eddy, last.consumer));
+    }
     const lastSubscribedMs = performance.now();
-    for (const { eddy, consumer } of started) members.push(new Member(eddy, consumer));
-    const stable = await waitFor(
-      'the group stable with every member consuming',
-      async () => {
-        const described = await describe(admin, groupId);
-        if (described?.state !== 'Stable' || described.members.length !== MEMBERS) return undefined;
-        const generationId = described.generationId;
-        return members.every((member) => member.firstRecordMs.has(generationId)) ? generationId : undefined;
-      },
-      WAIT_TIMEOUT_MS,
-      20,
-    );
+    const stable = await everyoneConsuming(admin, groupId, members);
     const lastFirstRecordMs = Math.max(...members.map((member) => member.firstRecordMs.get(stable) as number));
     return { ms: lastFirstRecordMs - lastSubscribedMs, generationId: stable };
   } finally {
-    await Promise.all((members.length > 0 ? members : started.map(({ eddy, consumer }) => new Member(eddy, consumer))).map((member) => member.close()));
+    const polling = new Set(members.map((member) => member.consumer));
+    await Promise.all([...members, ...started.filter(({ consumer }) => !polling.has(consumer)).map(({ eddy, consumer }) => new Member(eddy, consumer))].map((member) => member.close()));
   }
 }
 
@@ -285,10 +302,14 @@ async function main(): Promise<void> {
     const settings: MemberSettings = { bootstrapServers: cluster.bootstrapServers, sessionTimeoutMs, heartbeatIntervalMs };
 
     const rebalances: number[] = [];
+    const joins: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const { ms, generationId } = await rebalanceRound(settings, admin, round);
-      rebalances.push(ms);
-      log(`rebalance round ${round + 1}: ${ms.toFixed(0)} ms (generation ${generationId})`);
+      const formed = await rebalanceRound(settings, admin, 'new group', round);
+      rebalances.push(formed.ms);
+      log(`new group round ${round + 1}: ${formed.ms.toFixed(0)} ms (generation ${formed.generationId})`);
+      const joined = await rebalanceRound(settings, admin, 'one more', round);
+      joins.push(joined.ms);
+      log(`one more member round ${round + 1}: ${joined.ms.toFixed(0)} ms (generation ${joined.generationId})`);
     }
     const moves: number[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -303,7 +324,7 @@ async function main(): Promise<void> {
 
     const result = {
       settings: { members: MEMBERS, partitions: PARTITIONS, producedPerSecond: RATE, sessionTimeoutMs, heartbeatIntervalMs, committers: COMMITTERS, rounds },
-      stableAfterLastJoinMs: { median: median(rebalances), rounds: rebalances },
+      stableAfterLastJoinMs: { newGroup: { median: median(rebalances), rounds: rebalances }, oneMore: { median: median(joins), rounds: joins } },
       deadMemberPartitionsMovedMs: { median: median(moves), rounds: moves, sessionTimeoutMs },
       commits: {
         perSecond: median(commitRounds.map((r) => r.commitsPerSecond)),
@@ -321,7 +342,8 @@ async function main(): Promise<void> {
       `${formatTable(
         [`consumer groups, 3 nodes RF 3, ${MEMBERS} members, ${PARTITIONS} partitions, ${RATE} records/s produced`, 'median', 'target / reference', 'rounds'],
         [
-          ['stable and consuming after the last join', `${formatNumber(result.stableAfterLastJoinMs.median)} ms`, '≤ 1,000 ms', `${rounded(rebalances)} ms`],
+          [`stable and consuming after the last join (${MEMBERS} join a new group)`, `${formatNumber(median(rebalances))} ms`, '≤ 1,000 ms', `${rounded(rebalances)} ms`],
+          [`stable and consuming after the last join (the ${MEMBERS}th joins a stable group)`, `${formatNumber(median(joins))} ms`, '≤ 1,000 ms', `${rounded(joins)} ms`],
           ['dead member\'s partitions moved (SIGKILL, no LeaveGroup)', `${formatNumber(result.deadMemberPartitionsMovedMs.median)} ms`, `session timeout ${formatNumber(sessionTimeoutMs)} ms`, `${rounded(moves)} ms`],
           [`offset commits, ${COMMITTERS} committers, one coordinator`, `${formatNumber(result.commits.perSecond)}/s`, '-', `${rounded(commitRounds.map((r) => r.commitsPerSecond))} /s`],
           ['commit latency p50 / p99', `${result.commits.p50Ms.toFixed(2)} / ${result.commits.p99Ms.toFixed(2)} ms`, '-', commitRounds.map((r) => `${r.p50Ms.toFixed(1)}/${r.p99Ms.toFixed(1)}`).join('  ')],
