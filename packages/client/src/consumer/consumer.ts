@@ -851,7 +851,8 @@ export class ConsumerClient implements Consumer {
     await this.commitList(list);
   }
 
-  private async commitList(list: readonly OffsetToCommit[]): Promise<void> {
+  /** Commits `list` as this consumer (its member identity in a group), retrying for up to `timeoutMs`. */
+  private async commitList(list: readonly OffsetToCommit[], timeoutMs = this.options.defaultApiTimeoutMs): Promise<void> {
     const groupId = this.requireGroupId('commit()');
     if (list.length === 0) return;
     let identity: CommitIdentity = { generationId: -1, memberId: '', groupInstanceId: '' };
@@ -863,7 +864,7 @@ export class ConsumerClient implements Consumer {
       identity = member.identity;
     }
     try {
-      await commitOffsets(this.coordinators, groupId, identity, list, this.options.defaultApiTimeoutMs, this.abort.signal);
+      await commitOffsets(this.coordinators, groupId, identity, list, timeoutMs, this.abort.signal);
     } catch (error: unknown) {
       const eddyError = asEddyError(error);
       // Only a refusal of the member's current generation means it must rejoin: a commit that
@@ -911,7 +912,11 @@ export class ConsumerClient implements Consumer {
     }
   }
 
-  /** Commits the positions of every assigned partition (everything returned so far). */
+  /**
+   * Commits the positions of every assigned partition (everything returned so far), on close:
+   * within the request timeout at most (Kafka's close() bound), so closing while the coordinator
+   * is away does not wait out the full default.api.timeout.ms.
+   */
   private async commitPositions(): Promise<void> {
     const list: OffsetToCommit[] = [];
     for (const [key, partition] of this.assigned) {
@@ -919,6 +924,6 @@ export class ConsumerClient implements Consumer {
       if (offset === undefined || this.lastCommitted.get(key) === offset) continue;
       list.push({ topic: partition.topic, partition: partition.partition, offset, leaderEpoch: partition.positionEpoch, metadata: '' });
     }
-    await this.commitList(list);
+    await this.commitList(list, Math.min(this.options.defaultApiTimeoutMs, this.options.requestTimeoutMs));
   }
 }

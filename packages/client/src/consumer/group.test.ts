@@ -301,6 +301,21 @@ describe('group membership', () => {
     expect(h.cluster.committed('g', 't', 0)).toBeUndefined();
   });
 
+  it('bounds the commit on close by the request timeout while the coordinator is unavailable, then still leaves', async () => {
+    const h = await setUp(1);
+    const producer = h.eddy.producer({ lingerMs: 0 });
+    await producer.send({ topic: 't', messages: [{ value: 'a' }] });
+    const consumer = h.eddy.consumer({ groupId: 'g', ...fast, requestTimeoutMs: 300, defaultApiTimeoutMs: 60_000 });
+    await consumer.subscribe(['t']);
+    while ((await consumer.poll({ timeoutMs: 200 })).length === 0);
+    h.cluster.failNext('OffsetCommit', 'COORDINATOR_NOT_AVAILABLE', { times: 10_000 });
+    const startedMs = Date.now();
+    await consumer.close();
+    expect(Date.now() - startedMs).toBeLessThan(3_000);
+    expect(h.cluster.committed('g', 't', 0)).toBeUndefined();
+    expect(h.cluster.callsTo('LeaveGroup')).toHaveLength(1);
+  });
+
   it('fails a commit retried past a rebalance with ILLEGAL_GENERATION, committing nothing, and does not rejoin again for it', async () => {
     const h = await setUp(2);
     const consumer = h.eddy.consumer({ groupId: 'g', ...fast, enableAutoCommit: false });
