@@ -96,6 +96,19 @@ describe('eddy consume', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('takes at most max.poll.records records per poll', async () => {
+    const c = await connect();
+    await produceStdin(c.eddy, { ...settings, partition: 2 }, Readable.from(['a\nb\nc\n']));
+    const writes = (properties: string[]): Promise<string[]> => {
+      const out = capture();
+      const chunks: string[] = [];
+      out.stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+      return consumeToStdout(c.eddy, consumeSettings({ topic: 'lines', partition: '2', offset: 'earliest', maxMessages: '3', consumerProperty: properties }), out.stream).then(() => chunks);
+    };
+    expect(await writes(['max.poll.records=1'])).toEqual(['a\n', 'b\n', 'c\n']);
+    expect(await writes([])).toEqual(['a\nb\nc\n']);
+  });
+
   it('starts at the end without --from-beginning', async () => {
     const c = await connect();
     await produceStdin(c.eddy, settings, Readable.from(['old\n']));

@@ -119,11 +119,13 @@ export async function consumeToStdout(eddy: Eddy, settings: ConsumeSettings, out
   process.once('SIGTERM', stop);
   out.on('error', onOutputError);
   let printed = 0;
+  // --consumer-property max.poll.records bounds each poll (and so each write to stdout) too.
+  const pollRecordsMax = Math.min(settings.consumerOptions.maxPollRecords ?? cliLimits.consumeRecordsPerPollMax, cliLimits.consumeRecordsPerPollMax);
   try {
     await start(consumer, settings, partitions);
     let lastRecordMs = Date.now();
     while (!stopping && !outputClosed) {
-      const remaining = settings.maxMessages === undefined ? cliLimits.consumeRecordsPerPollMax : Math.min(settings.maxMessages - printed, cliLimits.consumeRecordsPerPollMax);
+      const remaining = settings.maxMessages === undefined ? pollRecordsMax : Math.min(settings.maxMessages - printed, pollRecordsMax);
       let waitMs: number = cliLimits.consumePollWaitMsMax;
       if (settings.idleTimeoutMs !== undefined) {
         const idleLeftMs = lastRecordMs + settings.idleTimeoutMs - Date.now();
