@@ -275,8 +275,8 @@ describe('a consumer group of real processes with records flowing', () => {
     expect(newOwner.name).not.toBe(victim.name);
     expect(movedMs).toBeGreaterThanOrEqual(memberSessionTimeoutMs - 500);
 
-    // Add a partition. The CLI consumer cannot shorten metadata.max.age.ms (5 min), so a fifth
-    // member joining makes the leader refresh metadata and assign the new partition.
+    // Add a partition: the coordinator rebalances the group (the leader refreshes its metadata
+    // before assigning), and a fifth member joins to take the place of the killed one.
     await eddyUntilOk(c, ['topics', 'alter', '--topic', topic, '--partitions', '4']);
     await waitFor('partition 3 online', async () => ((await describePartitions(c, topic))?.find((p) => p.partition === 3)?.state === 'Online' ? true : undefined), 30_000);
     keyed.partitionCount = 4;
@@ -292,21 +292,10 @@ describe('a consumer group of real processes with records flowing', () => {
     const committedBefore = beforeCoordinatorKill?.offsets.filter((o) => o.topic === topic) ?? [];
     await c.node(coordinator).kill();
     const coordinatorKilledAt = Date.now();
-    // The group carries on: stable, all 4 partitions assigned and each printed by exactly one live
-    // member. Not required here: that all 4 live members are back in the group — sometimes one
-    // live member is left out for good after the coordinator's death (a product bug: it never
-    // rejoins; logged as BUG below); its partition is then consumed by another member, which
-    // this test does check.
-    const afterFailover = await waitForShares(
-      'the group carrying on after its coordinator died',
-      (seen) => seen.length >= 3 && seen.reduce((sum, n) => sum + n, 0) === 4 && seen.every((n) => n >= 1),
-      4,
-      45_000,
-    );
+    // The group carries on: every live member back in it, stable, one partition each, each
+    // printed by exactly its owner.
+    const afterFailover = await waitForShares('all four members sharing the partitions after the coordinator died', [1, 1, 1, 1], 4, 45_000);
     const recoveredAt = Date.now();
-    // A member may simply be slower to rejoin: give it a bounded while, without failing.
-    const everyoneBack = await waitFor('every live member back in the group', async () => ((await describeGroup(admin))?.members.length === live().length ? true : undefined), 15_000, 200).catch(() => false);
-    const strandedAfterFailover = everyoneBack ? 0 : live().length - ((await describeGroup(admin))?.members.length ?? 0);
     // Committed offsets survived the failover (none went back).
     const committedAfter = await waitFor(
       'offsets committed to the new coordinator',
@@ -325,7 +314,7 @@ describe('a consumer group of real processes with records flowing', () => {
       200,
     );
     expect(committedAfter).toHaveLength(4);
-    expect(afterFailover.members.length).toBeGreaterThanOrEqual(3);
+    expect(afterFailover.members).toHaveLength(4);
 
     // Stop producing; every acknowledged record is printed by some member.
     keyed.stop();
@@ -343,7 +332,9 @@ describe('a consumer group of real processes with records flowing', () => {
     // Duplicates: a key printed twice is allowed only when (a) its first printer was the SIGKILLed
     // member (it died before committing it), or (b) it was first printed within the auto-commit
     // interval (plus slack) before the coordinator died, or between that death and the group
-    // being stable and consuming again (its commit could have gone to the dead coordinator).
+    // being stable and consuming again. Commits made while the coordinator is down are retried
+    // at the new one, so only a few of those may be read again (a commit refused because the
+    // group moved on): not whole auto-commit intervals of every partition.
     const firstPrint = new Map<string, Printed>();
     const duplicates: { first: Printed; again: Printed }[] = [];
     for (const entry of all) {
@@ -358,6 +349,8 @@ describe('a consumer group of real processes with records flowing', () => {
       return true;
     });
     expect(unexplained.slice(0, 10), `${unexplained.length} unexplained duplicates of ${duplicates.length}`).toEqual([]);
+    const coordinatorDuplicates = duplicates.filter(({ first }) => first.member !== victim.name && first.atMs >= coordinatorWindowStart).length;
+    expect(coordinatorDuplicates, 'records read again after the coordinator died').toBeLessThanOrEqual(recordsPerSecond / 4);
     expect(all.filter((entry) => entry.partition < 0).slice(0, 5), 'lines without a produced key').toEqual([]);
 
     // One owner at a time: per partition, the prints form runs of one member each; a second
@@ -390,10 +383,6 @@ describe('a consumer group of real processes with records flowing', () => {
       for (const entry of all) if (entry.partition === partition && runs[runs.length - 1] !== entry.member) runs.push(entry.member);
       return `p${partition}: ${runs.join('>')}`;
     });
-    if (strandedAfterFailover > 0) {
-      const stranded = live().filter((member) => member.partitionsSince(recoveredAt).size === 0).map((member) => member.name);
-      console.log(`BUG: ${strandedAfterFailover} live member(s) not in the group after the coordinator died (printing nothing: ${stranded.join(', ')}); generation ${generations}`);
-    }
     console.log(
       `owners per partition (generation ${generations}, ${beforeCoordinatorKill?.generationId ?? -1} before the coordinator died): ${runsSummary.join('; ')}; rewinds after the coordinator died: ${rewinds.join(', ') || 'none'}`,
     );
@@ -404,11 +393,12 @@ describe('a consumer group of real processes with records flowing', () => {
     }
     console.log(`duplicates: ${JSON.stringify(Object.fromEntries(byPair))}`);
     const victimDuplicates = duplicates.filter(({ first }) => first.member === victim.name).length;
+    const othersDuplicates = duplicates.length - victimDuplicates;
 
     await producer.close();
     await admin.close();
     console.log(
-      `consumer groups: ${keyed.acked.size} acked records, ${all.length} printed, ${duplicates.length} duplicates (${victimDuplicates} after the member kill), ` +
+      `consumer groups: ${keyed.acked.size} acked records, ${all.length} printed, ${duplicates.length} duplicates (${victimDuplicates} first printed by the killed member, ${othersDuplicates} by others), ` +
         `partition moved ${movedMs} ms after SIGKILL, group recovered ${recoveredAt - coordinatorKilledAt} ms after the coordinator (broker ${coordinator}) died, ` +
         `${keyed.failures.length} failed sends (not acknowledged, so not checked: ${[...new Set(keyed.failures)].join(' | ')}), ${Date.now() - testStarted} ms in all`,
     );

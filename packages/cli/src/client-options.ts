@@ -1,5 +1,5 @@
 import { EddyError } from '@eddy/base';
-import { type Admin, Eddy } from '@eddy/client';
+import { type Admin, Eddy, type EddyOptions } from '@eddy/client';
 import type { Command } from 'commander';
 
 export const DEFAULT_BOOTSTRAP_SERVER = '127.0.0.1:9092';
@@ -28,8 +28,8 @@ export function bootstrapServers(flags: ClientFlags): string[] {
 }
 
 /** Runs `work` with a client connected to the cluster, closing it afterwards. */
-export async function withEddy<T>(flags: ClientFlags, work: (eddy: Eddy) => Promise<T>): Promise<T> {
-  const eddy = new Eddy({ bootstrapServers: bootstrapServers(flags), clientId: 'eddy-cli' });
+export async function withEddy<T>(flags: ClientFlags, work: (eddy: Eddy) => Promise<T>, options: Pick<EddyOptions, 'metadataMaxAgeMs'> = {}): Promise<T> {
+  const eddy = new Eddy({ bootstrapServers: bootstrapServers(flags), clientId: 'eddy-cli', ...options });
   try {
     return await work(eddy);
   } finally {

@@ -1,5 +1,5 @@
 /**
- * Bounds of the console tools (`eddy produce`, `eddy consume`). Every buffer the CLI keeps has
+ * Bounds of the console tools (`eddy produce`, `eddy consume`, `eddy groups`). Every buffer the CLI keeps has
  * one of these limits, so a fast stdin or a slow stdout never grows memory without bound.
  */
 export const cliLimits = {
@@ -17,4 +17,6 @@ export const cliLimits = {
   perfSendsInFlightMax: 10_000,
   /** Upper bound of one poll's wait, so signals and idle timeouts are noticed promptly. */
   consumePollWaitMsMax: 1_000,
+  /** How long `groups describe --json` spends reading the oldest unread records for lag in seconds. */
+  lagTimeProbeMs: 5_000,
 } as const;

@@ -42,6 +42,8 @@ export const clientDefaults = {
   heartbeatIntervalMs: 3_000,
   rebalanceTimeoutMs: 300_000,
   autoCommitIntervalMs: 5_000,
+  /** How long commit() and committed() keep retrying, across coordinator failovers (Kafka's default.api.timeout.ms). */
+  defaultApiTimeoutMs: 60_000,
   /** Grace given to a stream to end cleanly on close before it is cancelled. */
   streamCloseGraceMs: 2_000,
 } as const;

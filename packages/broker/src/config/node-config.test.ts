@@ -39,6 +39,8 @@ describe('node config', () => {
     [new Map([...required, ['broker.session.timeout.ms', '900']]), /at least twice/],
     [new Map([...required, ['num.partitions', '0']]), /at least 1/],
     [new Map([...required, ['node.id', '0']]), /node.id: must be at least 1/],
+    [new Map([...required, ['offsets.retention.minutes', '0']]), /offsets.retention.minutes: must be in/],
+    [new Map([...required, ['offsets.retention.check.interval.ms', '0']]), /offsets.retention.check.interval.ms: must be in/],
   ])('rejects bad settings with INVALID_CONFIG (%#)', (settings, message) => {
     expect(() => resolveNodeConfig(settings)).toThrow(message);
     expect(() => resolveNodeConfig(settings)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));

@@ -30,6 +30,7 @@ export interface NodeConfig {
   readonly groupMinSessionTimeoutMs: number;
   readonly groupMaxSessionTimeoutMs: number;
   readonly offsetsRetentionMinutes: number;
+  readonly offsetsRetentionCheckIntervalMs: number;
   readonly leaderImbalanceCheckIntervalMs: number;
 }
 
@@ -69,6 +70,7 @@ export const nodeSettings: Readonly<Record<string, Setting>> = {
   'group.min.session.timeout.ms': { field: 'groupMinSessionTimeoutMs', kind: 'int', doc: 'the shortest session timeout a consumer may ask for' },
   'group.max.session.timeout.ms': { field: 'groupMaxSessionTimeoutMs', kind: 'int', doc: 'the longest session timeout a consumer may ask for' },
   'offsets.retention.minutes': { field: 'offsetsRetentionMinutes', kind: 'int', doc: 'committed offsets of empty groups expire after this' },
+  'offsets.retention.check.interval.ms': { field: 'offsetsRetentionCheckIntervalMs', kind: 'int', doc: 'how often expired committed offsets are looked for' },
   'leader.imbalance.check.interval.ms': { field: 'leaderImbalanceCheckIntervalMs', kind: 'int', doc: 'how often leadership moves back to preferred replicas; 0 never' },
 };
 
@@ -88,6 +90,7 @@ export const nodeConfigDefaults = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   offsetsRetentionMinutes: 7 * 24 * 60,
+  offsetsRetentionCheckIntervalMs: 600_000,
   leaderImbalanceCheckIntervalMs: 30_000,
 } as const satisfies Partial<NodeConfig>;
 
@@ -180,6 +183,11 @@ function checkRelations(config: NodeConfig): void {
     throw invalid('group.min.session.timeout.ms', 'must be at least 1 and at most group.max.session.timeout.ms');
   }
   if (config.groupMaxSessionTimeoutMs > 7 * 24 * 60 * 60 * 1000) throw invalid('group.max.session.timeout.ms', 'must be at most 7 days');
+  // Timers and deadlines must stay exact: a year of retention at most, a day between checks.
+  if (config.offsetsRetentionMinutes < 1 || config.offsetsRetentionMinutes > 366 * 24 * 60) throw invalid('offsets.retention.minutes', 'must be in [1, 527040] (one year)');
+  if (config.offsetsRetentionCheckIntervalMs < 1 || config.offsetsRetentionCheckIntervalMs > 24 * 60 * 60 * 1000) {
+    throw invalid('offsets.retention.check.interval.ms', 'must be in [1, 86400000] (one day)');
+  }
 }
 
 export function isVoter(config: NodeConfig): boolean {

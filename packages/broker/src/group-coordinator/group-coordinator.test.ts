@@ -1,4 +1,4 @@
-import { silentLogger } from '@eddy/base';
+import { ManualClock, silentLogger } from '@eddy/base';
 import type { JoinGroupRequest, JoinGroupResponse, OffsetCommitRequest, SyncGroupResponse } from '@eddy/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { coordinatorPartitionFor } from '../group/index.js';
@@ -242,6 +242,43 @@ describe('GroupCoordinator: the group protocol', () => {
     const [described] = (await target.coordinator.describeGroups({ groupIds: ['readers'] })).groups;
     expect(described?.rebalanceHistory.at(-1)?.reasons).toEqual(['the partition count of orders changed from 3 to 4']);
   });
+
+  it('rebalances groups consuming a partition that goes offline, and again when it comes back', async () => {
+    const metadata = new TestMetadata();
+    metadata.createTopic('payments', 1);
+    const target = await node(metadata);
+    await leadAll(target);
+    const readers = (await formGroup(target, 'readers', 1)).joins[0];
+    await formGroup(target, 'others', 1);
+    const payersJoin = await target.coordinator.joinGroup(joinRequest('payers', '', ['payments']), 'c', 'h');
+    const payers = await target.coordinator.joinGroup(joinRequest('payers', payersJoin.memberId, ['payments']), 'c', 'h');
+    await target.coordinator.syncGroup({ groupId: 'payers', generationId: payers.generationId, memberId: payers.memberId, groupInstanceId: '', protocolType: '', protocolName: '', assignments: [] });
+    const rejoin = async (groupId: string, memberId: string): Promise<number> => {
+      const joined = await target.coordinator.joinGroup(joinRequest(groupId, memberId), 'c', 'h');
+      await target.coordinator.syncGroup({ groupId, generationId: joined.generationId, memberId, groupInstanceId: '', protocolType: '', protocolName: '', assignments: [] });
+      return joined.generationId;
+    };
+    const beat = (groupId: string, memberId: string, generationId: number): Promise<string> =>
+      target.coordinator.heartbeat({ groupId, generationId, memberId, groupInstanceId: '' }).then((response) => response.errorCode);
+    const lastReasons = async (groupId: string): Promise<readonly string[] | undefined> =>
+      (await target.coordinator.describeGroups({ groupIds: [groupId] })).groups[0]?.rebalanceHistory.at(-1)?.reasons;
+
+    metadata.setLeader('orders', 1, -1);
+    expect(await beat('readers', readers?.memberId ?? '', 1)).toBe('REBALANCE_IN_PROGRESS');
+    expect(await beat('payers', payers.memberId, payers.generationId)).toBe('NONE');
+    expect(await lastReasons('readers')).toEqual(['partition orders-1 went offline']);
+    // Only one of the groups rejoins before the partition returns: both see the second reason.
+    const generationId = await rejoin('readers', readers?.memberId ?? '');
+    metadata.setLeader('orders', 1, 2);
+    expect(await beat('readers', readers?.memberId ?? '', generationId)).toBe('REBALANCE_IN_PROGRESS');
+    expect(await lastReasons('readers')).toEqual(['partition orders-1 came back online']);
+    expect(await lastReasons('others')).toEqual(['partition orders-1 went offline', 'partition orders-1 came back online']);
+    // A leader moving between live brokers is no rebalance.
+    await rejoin('readers', readers?.memberId ?? '');
+    const stable = (await target.coordinator.describeGroups({ groupIds: ['readers'] })).groups[0]?.generationId ?? -1;
+    metadata.setLeader('orders', 2, 3);
+    expect(await beat('readers', readers?.memberId ?? '', stable)).toBe('NONE');
+  });
 });
 
 describe('GroupCoordinator: offsets', () => {
@@ -439,5 +476,95 @@ describe('GroupCoordinator: replicas and failover', () => {
     await target.coordinator.close();
     expect((await waiting).errorCode).toBe('NOT_COORDINATOR');
     expect((await target.coordinator.heartbeat({ groupId: 'g', generationId: 0, memberId: first.memberId, groupInstanceId: '' })).errorCode).toBe('NOT_COORDINATOR');
+  });
+});
+
+describe('GroupCoordinator: offset expiry', () => {
+  it('removes the offsets of groups Empty longer than the retention, through tombstones every replica applies', async () => {
+    const retentionMs = 30_000;
+    const clock = new ManualClock();
+    const metadata = new TestMetadata();
+    const first = await node(metadata, { clock, offsetsRetentionMs: retentionMs });
+    const second = await node(metadata, { clock, offsetsRetentionMs: retentionMs, seed: 8 });
+    await leadAll(first);
+    for (const partition of [0, 1, 2]) await second.replicas.become(partition, 'follower');
+    const partition = 0;
+    const [idle, manual, busy] = [groupIn(partition, 'idle'), groupIn(partition, 'manual'), groupIn(partition, 'busy')];
+
+    // idle: a consumer group whose only member commits and leaves (Empty from now on).
+    const idleMember = (await formGroup(first, idle, 1)).joins[0];
+    const idleIdentity = { generationId: 1, memberId: idleMember?.memberId ?? '' };
+    expect((await first.coordinator.offsetCommit(commitRequest(idle, [[0, 5n]], idleIdentity))).topics[0]?.partitions[0]?.errorCode).toBe('NONE');
+    await first.coordinator.leaveGroup({ groupId: idle, members: [{ memberId: idleIdentity.memberId, groupInstanceId: '', reason: 'done' }] });
+    // manual: commits from outside group management. busy: a live member that keeps committing.
+    await first.coordinator.offsetCommit(commitRequest(manual, [[1, 7n]]));
+    const busyMember = (await formGroup(first, busy, 1)).joins[0];
+    const busyIdentity = { generationId: 1, memberId: busyMember?.memberId ?? '' };
+    await first.coordinator.offsetCommit(commitRequest(busy, [[2, 9n]], busyIdentity));
+
+    // Time passes (the busy member heartbeats within its session); one step short of the retention nothing goes.
+    const heartbeat = async (): Promise<void> => {
+      expect((await first.coordinator.heartbeat({ groupId: busy, ...busyIdentity, groupInstanceId: '' })).errorCode).toBe('NONE');
+    };
+    for (let elapsedMs = 0; elapsedMs < retentionMs - 5_000; elapsedMs += 5_000) {
+      clock.advance(5_000);
+      await heartbeat();
+    }
+    clock.advance(4_999);
+    await heartbeat();
+    expect(await first.coordinator.expireOffsets()).toEqual({ offsets: 0, groups: 0 });
+
+    clock.advance(1);
+    await heartbeat();
+    expect(await first.coordinator.expireOffsets()).toEqual({ offsets: 2, groups: 2 });
+    expect((await first.coordinator.offsetFetch({ groupId: idle, topics: [] })).topics).toEqual([]);
+    expect((await first.coordinator.offsetFetch({ groupId: manual, topics: [] })).topics).toEqual([]);
+    expect((await first.coordinator.describeGroups({ groupIds: [idle, manual] })).groups.map((g) => g.groupState)).toEqual(['GROUP_STATE_DEAD', 'GROUP_STATE_DEAD']);
+    expect((await first.coordinator.offsetFetch({ groupId: busy, topics: [] })).topics[0]?.partitions[0]?.committedOffset).toBe(9n);
+    const tombstones = (await records(first.replicas, partition)).filter((r) => r.value === null).map((r) => `${r.type} ${r.group}`);
+    expect(tombstones.sort()).toEqual([`group ${idle}`, `group ${manual}`, `offset ${idle}`, `offset ${manual}`].sort());
+
+    // The follower applies the same records; after a failover it serves the same offsets.
+    await second.replicas.fetchFrom(first.replicas, partition);
+    const end = first.replicas.log(partition)?.logEndOffset;
+    await vi.waitFor(() => expect(second.coordinator.appliedOffset(partition)).toBe(end));
+    await first.replicas.become(partition, 'follower');
+    await second.replicas.become(partition, 'leader');
+    await vi.waitFor(() => expect(second.coordinator.coordinatedPartitions()).toEqual([partition]));
+    for (const groupId of [idle, manual]) expect((await second.coordinator.offsetFetch({ groupId, topics: [] })).topics).toEqual([]);
+    expect((await second.coordinator.offsetFetch({ groupId: busy, topics: [] })).topics[0]?.partitions[0]?.committedOffset).toBe(9n);
+    expect((await second.coordinator.listGroups({ statesFilter: [], typesFilter: [] })).groups.map((g) => g.groupId)).toEqual([busy]);
+  });
+
+  it('counts an Empty group\'s time from when it turned Empty, across a failover', async () => {
+    const retentionMs = 60_000;
+    const clock = new ManualClock();
+    const metadata = new TestMetadata();
+    const first = await node(metadata, { clock, offsetsRetentionMs: retentionMs });
+    const second = await node(metadata, { clock, offsetsRetentionMs: retentionMs, seed: 8 });
+    await leadAll(first);
+    for (const partition of [0, 1, 2]) await second.replicas.become(partition, 'follower');
+    const groupId = groupIn(1, 'left');
+    const member = (await formGroup(first, groupId, 1)).joins[0];
+    const identity = { generationId: 1, memberId: member?.memberId ?? '' };
+    await first.coordinator.offsetCommit(commitRequest(groupId, [[0, 3n]], identity));
+    for (let elapsedMs = 0; elapsedMs < 40_000; elapsedMs += 5_000) {
+      clock.advance(5_000);
+      expect((await first.coordinator.heartbeat({ groupId, ...identity, groupInstanceId: '' })).errorCode).toBe('NONE');
+    }
+    await first.coordinator.leaveGroup({ groupId, members: [{ memberId: identity.memberId, groupInstanceId: '', reason: 'done' }] });
+    // The commit is older than the retention, but the group has been Empty for less.
+    clock.advance(40_000);
+    expect(await first.coordinator.expireOffsets()).toEqual({ offsets: 0, groups: 0 });
+
+    await second.replicas.fetchFrom(first.replicas, 1);
+    await vi.waitFor(() => expect(second.coordinator.appliedOffset(1)).toBe(first.replicas.log(1)?.logEndOffset));
+    await first.replicas.become(1, 'follower');
+    await second.replicas.become(1, 'leader');
+    await vi.waitFor(() => expect(second.coordinator.coordinatedPartitions()).toEqual([1]));
+    expect(await second.coordinator.expireOffsets()).toEqual({ offsets: 0, groups: 0 });
+    clock.advance(20_000);
+    expect(await second.coordinator.expireOffsets()).toEqual({ offsets: 1, groups: 1 });
+    expect((await second.coordinator.offsetFetch({ groupId, topics: [] })).topics).toEqual([]);
   });
 });

@@ -53,7 +53,9 @@ import type { AppendRecordsInput, MetadataSource, ReplicaRoleChange, ReplicaRole
 import type { AppendOutcome } from '../replication/partition-replica.js';
 import { mayConsume } from './consumer-subscription.js';
 import { groupCoordinatorLimits } from './limits.js';
+import { decideExpiry } from './offset-expiry.js';
 import { encodeOffsetsWrite } from './offsets-batches.js';
+import { availabilityChanges, type OfflinePartitions, offlinePartitions } from './partition-availability.js';
 import { type OffsetsLogView, OffsetsMaterializer } from './offsets-materializer.js';
 import { OFFSETS_TOPIC, offsetsTopicCreation, type OffsetsTopicSettings, type TopicCreator } from './offsets-topic.js';
 
@@ -78,6 +80,10 @@ export interface GroupCoordinatorOptions {
   /** Creates __consumer_offsets through the active controller. */
   readonly createTopic: TopicCreator;
   readonly isActiveController: () => boolean;
+  /** offsets.retention.minutes, in ms (default 7 days): see `expireOffsets`. */
+  readonly offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (default 10 min): how often expired offsets are looked for. */
+  readonly offsetsRetentionCheckIntervalMs?: number;
   readonly clock?: Clock;
   readonly prng: Prng;
   readonly logger?: Logger;
@@ -114,6 +120,12 @@ type PendingRequest =
   | { readonly kind: 'heartbeat'; readonly resolve: (response: HeartbeatResponse) => void }
   | { readonly kind: 'leave'; readonly resolve: (response: LeaveGroupResponse) => void }
   | { readonly kind: 'commit'; readonly commit: PendingCommit; readonly resolve: (response: OffsetCommitResponse) => void };
+
+/** What one offset expiry pass removed. */
+export interface ExpiryOutcome {
+  readonly offsets: number;
+  readonly groups: number;
+}
 
 type WriteOutcome = { readonly ok: true; readonly nextOffset: bigint } | { readonly ok: false; readonly error: WireError };
 
@@ -153,8 +165,10 @@ const TOPIC_CREATION_INTERVAL_MS = 1_000;
  *   only once its records are replicated and applied here, so an OffsetFetch that follows sees
  *   it, and no acknowledged commit is lost when the coordinator fails.
  *
- * Not yet: compaction of __consumer_offsets (it keeps every record, see offsetsTopicCreation),
- * expiry of empty groups' offsets (offsets.retention.minutes).
+ * - Expiry: offsets of groups Empty longer than offsets.retention.minutes (and of deleted topics)
+ *   are removed with tombstones, so every replica's store agrees (`expireOffsets`).
+ *
+ * Not yet: compaction of __consumer_offsets (it keeps every record, see offsetsTopicCreation).
  */
 export class GroupCoordinator {
   private readonly options: GroupCoordinatorOptions;
@@ -168,11 +182,15 @@ export class GroupCoordinator {
   private lastLoadId = 0;
   /** Topic name → incarnation and partition count, as of the last image seen. */
   private topics = new Map<string, { readonly topicId: string; readonly partitions: number }>();
+  /** Offline partitions by topic, as of the last image seen. */
+  private offline: OfflinePartitions = new Map();
   private readonly wallOriginMs: number;
   private readonly monotonicOriginMs: number;
   private tickTimer: NodeJS.Timeout | undefined;
   private tickAtMs: number | undefined;
   private housekeepingTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiring: Promise<ExpiryOutcome> | undefined;
   private creation: Promise<void> | undefined;
   private creationNotBeforeMs = 0;
   private readonly unsubscribers: Array<() => void> = [];
@@ -211,11 +229,17 @@ export class GroupCoordinator {
     this.started = true;
     const image = this.options.metadata.image;
     this.topics = topicShapes(image);
+    this.offline = offlinePartitions(image);
     this.ensureManager(image);
     this.unsubscribers.push(this.options.replicas.subscribeRoleChanges((change) => this.onRoleChange(change)));
     this.unsubscribers.push(this.options.metadata.subscribe((next) => this.onMetadata(next)));
     this.housekeepingTimer = setInterval(() => this.housekeeping(), groupCoordinatorLimits.housekeepingIntervalMs);
     this.housekeepingTimer.unref();
+    const checkIntervalMs = this.options.offsetsRetentionCheckIntervalMs ?? groupCoordinatorLimits.offsetsRetentionCheckIntervalMsDefault;
+    this.expiryTimer = setInterval(() => {
+      this.expireOffsets().catch((error: unknown) => this.logger.warn({ error: String(error) }, 'expiring offsets failed'));
+    }, checkIntervalMs);
+    this.expiryTimer.unref();
   }
 
   /**
@@ -230,12 +254,14 @@ export class GroupCoordinator {
     this.closed = true;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     clearInterval(this.housekeepingTimer);
+    clearInterval(this.expiryTimer);
     if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
     this.tickTimer = undefined;
     for (const requestId of [...this.pending.keys()]) this.answerWithError(requestId, 'NOT_COORDINATOR');
     this.roles.clear();
     await this.materializer.close();
     await this.creation;
+    await this.expiring?.catch(() => undefined);
     await this.store.close();
   }
 
@@ -922,26 +948,30 @@ export class GroupCoordinator {
     const previous = this.topics;
     const current = topicShapes(image);
     this.topics = current;
-    const resized: Array<{ topic: string; from: number; to: number }> = [];
+    const changes: Array<{ topic: string; reason: string }> = [];
     const deleted: string[] = [];
     for (const [name, before] of previous) {
       if (name === OFFSETS_TOPIC) continue;
       const after = current.get(name);
       if (after === undefined || after.topicId !== before.topicId) deleted.push(name);
-      else if (after.partitions !== before.partitions) resized.push({ topic: name, from: before.partitions, to: after.partitions });
+      else if (after.partitions !== before.partitions) changes.push({ topic: name, reason: `the partition count of ${name} changed from ${before.partitions} to ${after.partitions}` });
     }
-    if (resized.length > 0) this.rebalanceSubscribers(resized);
+    const offline = offlinePartitions(image);
+    changes.push(...availabilityChanges(this.offline, offline, (topic) => topic !== OFFSETS_TOPIC && current.has(topic) && !deleted.includes(topic)));
+    this.offline = offline;
+    if (changes.length > 0) this.rebalanceSubscribers(changes);
     if (deleted.length > 0) {
       this.removeOffsetsOf(deleted).catch((error: unknown) => this.logger.warn({ topics: deleted, error: String(error) }, 'removing offsets of deleted topics failed'));
     }
   }
 
   /**
-   * A topic's partition count changed: every group with a member subscribed to it (or whose
-   * subscription cannot be read) rebalances, so the new partitions get owners. Members also
-   * notice on their own from metadata; this covers the ones that do not.
+   * A topic's partition count changed, or some of its partitions went offline or came back:
+   * every group with a member subscribed to it (or whose subscription cannot be read)
+   * rebalances, with the reason in its history. New partitions get owners this way (the leader
+   * also notices from its metadata; this covers a leader whose metadata is old).
    */
-  private rebalanceSubscribers(resized: ReadonlyArray<{ topic: string; from: number; to: number }>): void {
+  private rebalanceSubscribers(changes: ReadonlyArray<{ topic: string; reason: string }>): void {
     const manager = this.manager;
     if (manager === undefined) return;
     const effects: GroupEffect[] = [];
@@ -951,9 +981,9 @@ export class GroupCoordinator {
       const description = manager.describeGroup(listing.groupId);
       if (description === undefined) continue;
       const metadata = description.members.map((member) => member.metadata);
-      const change = resized.find((each) => mayConsume(description.protocolType, metadata, each.topic));
-      if (change === undefined) continue;
-      effects.push(...manager.triggerRebalance(listing.groupId, `the partition count of ${change.topic} changed from ${change.from} to ${change.to}`, now));
+      const concerning = changes.filter((each) => mayConsume(description.protocolType, metadata, each.topic));
+      if (concerning.length === 0) continue;
+      effects.push(...manager.triggerRebalance(listing.groupId, concerning.map((each) => each.reason).join('; '), now));
     }
     this.execute(effects);
   }
@@ -977,12 +1007,75 @@ export class GroupCoordinator {
       }
     }
     for (const [partition, records] of byPartition) {
-      for (let start = 0; start < records.length; start += TOMBSTONES_PER_WRITE) {
-        const outcome = await this.write(partition, records.slice(start, start + TOMBSTONES_PER_WRITE), groupCoordinatorLimits.commitTimeoutMs);
-        if (!outcome.ok) throw new Error(`${outcome.error.errorCode}: ${outcome.error.errorMessage}`);
-      }
+      await this.writeTombstones(partition, records);
       this.logger.info({ partition, topics, offsets: records.length }, 'removed the committed offsets of deleted topics');
     }
+  }
+
+  /** Writes offset tombstones in bounded appends; throws when one fails (the next pass retries). */
+  private async writeTombstones(partition: number, records: readonly OffsetsTopicRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += TOMBSTONES_PER_WRITE) {
+      const outcome = await this.write(partition, records.slice(start, start + TOMBSTONES_PER_WRITE), groupCoordinatorLimits.commitTimeoutMs);
+      if (!outcome.ok) throw new Error(`${outcome.error.errorCode}: ${outcome.error.errorMessage}`);
+    }
+    await this.materializer.catchUp(partition);
+  }
+
+  // ---- offset expiry -------------------------------------------------------------------------
+
+  /**
+   * Removes expired offsets (offsets.retention.minutes, see `decideExpiry`) of the groups this
+   * node coordinates, and the Empty groups left without offsets, by writing tombstones to
+   * __consumer_offsets: every replica applies them, so every LevelDB copy agrees. Runs every
+   * offsets.retention.check.interval.ms; one pass at a time (a call during a pass joins it).
+   */
+  expireOffsets(): Promise<ExpiryOutcome> {
+    this.expiring ??= this.expirePass().finally(() => {
+      this.expiring = undefined;
+    });
+    return this.expiring;
+  }
+
+  private async expirePass(): Promise<ExpiryOutcome> {
+    const outcome = { offsets: 0, groups: 0 };
+    const manager = this.manager;
+    if (this.closed || manager === undefined) return outcome;
+    const retentionMs = this.options.offsetsRetentionMs ?? groupCoordinatorLimits.offsetsRetentionMsDefault;
+    const leading = new Set(this.coordinatedPartitions());
+    for (const groupId of await this.store.groupIds()) {
+      const partition = manager.partitionFor(groupId);
+      if (this.closed || !leading.has(partition) || this.gate(groupId) !== undefined) continue;
+      const description = manager.describeGroup(groupId);
+      const offsets = await this.store.committedOffsets(groupId);
+      const decision = decideExpiry(
+        {
+          groupId,
+          group:
+            description === undefined
+              ? undefined
+              : { state: description.state, protocolType: description.protocolType, emptySinceMs: manager.emptySinceMs(groupId), memberMetadata: description.members.map((m) => m.metadata) },
+          topicExists: (topic) => this.topics.has(topic),
+          offsets,
+        },
+        this.now(),
+        retentionMs,
+      );
+      if (decision.removeGroup) {
+        // DeleteGroups' path: only if still Empty now; tombstones for the metadata and every offset.
+        if ((await this.deleteGroup(groupId)) !== 'NONE') continue;
+        outcome.groups++;
+        outcome.offsets += decision.expired.length;
+        this.logger.info({ groupId, offsets: decision.expired.length }, 'removed a group whose offsets expired');
+      } else if (decision.expired.length > 0) {
+        await this.writeTombstones(
+          partition,
+          decision.expired.map(({ topic, partition: offsetPartition }) => ({ type: 'offset', group: groupId, topic, partition: offsetPartition, value: null })),
+        );
+        outcome.offsets += decision.expired.length;
+        this.logger.info({ groupId, offsets: decision.expired.length }, 'removed expired offsets');
+      }
+    }
+    return outcome;
   }
 
   // ---- housekeeping --------------------------------------------------------------------------

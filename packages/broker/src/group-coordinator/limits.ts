@@ -32,6 +32,10 @@ export const groupCoordinatorLimits = {
   housekeepingIntervalMs: 100,
   /** A loading partition re-checks that its high watermark reached the load target this often. */
   loadPollMs: 20,
+  /** Kafka's offsets.retention.minutes default (7 days), in ms. */
+  offsetsRetentionMsDefault: 7 * 24 * 60 * 60 * 1000,
+  /** Kafka's offsets.retention.check.interval.ms default (10 min). */
+  offsetsRetentionCheckIntervalMsDefault: 10 * 60 * 1000,
   /** Kafka's offsets.commit.timeout.ms: how long an offset commit waits for the in-sync replicas. */
   commitTimeoutMs: 5_000,
   /** __consumer_offsets: segment size (Kafka's offsets.topic.segment.bytes). */

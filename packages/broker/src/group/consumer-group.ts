@@ -103,6 +103,8 @@ export class ConsumerGroup {
   private pendingPersist: PendingPersist | null = null;
   private readonly history: MutableRebalanceRecord[] = [];
   private nowMs: number;
+  /** When the group entered its current state (Empty's start is what offset expiry counts from). */
+  private stateSinceMs: number;
   /** No deadline is due before this time (a lower bound; null when unknown). */
   private quietUntilMs: number | null = null;
 
@@ -112,6 +114,7 @@ export class ConsumerGroup {
     nowMs: number,
   ) {
     this.nowMs = nowMs;
+    this.stateSinceMs = nowMs;
   }
 
   /**
@@ -125,7 +128,11 @@ export class ConsumerGroup {
     group.generation = snapshot.generationId;
     group.protocolTypeValue = snapshot.protocolType;
     group.history.push(...snapshot.rebalanceHistory.slice(-groupLimits.rebalanceHistoryMax).map((r) => ({ ...r, reasons: [...r.reasons] })));
-    if (snapshot.members.length === 0) return group;
+    if (snapshot.members.length === 0) {
+      // Empty since then, as far as expiry goes (a time in the future would be another node's clock running ahead).
+      group.stateSinceMs = Math.min(snapshot.emptySinceMs ?? nowMs, nowMs);
+      return group;
+    }
     const protocolName = snapshot.protocolName;
     const protocolType = snapshot.protocolType;
     assert(protocolName !== null && protocolType !== null, `group ${snapshot.groupId}: members without a protocol`);
@@ -167,6 +174,11 @@ export class ConsumerGroup {
 
   get leaderId(): string | null {
     return this.leader;
+  }
+
+  /** When the group turned Empty; undefined unless it is Empty now. */
+  get emptySinceMs(): number | undefined {
+    return this.currentState === 'Empty' ? this.stateSinceMs : undefined;
   }
 
   get memberCount(): number {
@@ -348,6 +360,7 @@ export class ConsumerGroup {
               assignment: assignments === undefined ? m.assignment : (assignments.get(m.memberId) ?? EMPTY_BYTES),
             })),
       rebalanceHistory: this.rebalanceHistory(),
+      ...(this.currentState === 'Empty' ? { emptySinceMs: this.stateSinceMs } : {}),
     };
   }
 
@@ -959,6 +972,7 @@ export class ConsumerGroup {
   private transitionTo(next: GroupState): void {
     assertTransition(this.groupId, this.currentState, next);
     this.currentState = next;
+    this.stateSinceMs = this.nowMs;
   }
 
   /** Kafka's static fencing: the instance id belongs to another member id. */

@@ -46,6 +46,28 @@ describe('group snapshots', () => {
     expect(h.manager.snapshot('g')).toEqual(snapshot);
   });
 
+  it('record when an Empty group turned Empty, so a new coordinator counts offset retention from then', () => {
+    const h = new GroupHarness();
+    const { a, b } = stableGroup(h);
+    expect(h.manager.emptySinceMs('g')).toBeUndefined();
+    h.advance(100);
+    h.leave([{ memberId: a, groupInstanceId: 'i-a' }, { memberId: b }]);
+    expect(h.state).toBe('Empty');
+    const emptyAtMs = h.nowMs;
+    expect(h.manager.emptySinceMs('g')).toBe(emptyAtMs);
+    const snapshot = h.persisted.at(-1)!.snapshot;
+    expect(snapshot).toMatchObject({ members: [], emptySinceMs: emptyAtMs });
+    expect(decodeGroupSnapshot(encodeGroupSnapshot(snapshot))).toEqual(snapshot);
+    const next = new GroupManager({ prng: new Prng(3), config: { offsetsTopicPartitionCount: 1 } });
+    next.becomeCoordinator(0, [snapshot], emptyAtMs + 60_000);
+    expect(next.emptySinceMs('g')).toBe(emptyAtMs);
+    // A snapshot from before the field existed: Empty since the takeover.
+    const { emptySinceMs: _dropped, ...older } = snapshot;
+    const other = new GroupManager({ prng: new Prng(3), config: { offsetsTopicPartitionCount: 1 } });
+    other.becomeCoordinator(0, [older], emptyAtMs + 60_000);
+    expect(other.emptySinceMs('g')).toBe(emptyAtMs + 60_000);
+  });
+
   it.each([
     ['not JSON', 'nope'],
     ['another version', '{"version":2}'],

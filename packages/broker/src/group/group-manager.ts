@@ -224,6 +224,11 @@ export class GroupManager {
     return this.groups.get(groupId)?.describe();
   }
 
+  /** When the group turned Empty; undefined when it is not Empty (or unknown). */
+  emptySinceMs(groupId: string): number | undefined {
+    return this.groups.get(groupId)?.emptySinceMs;
+  }
+
   listGroups(): GroupListing[] {
     return [...this.groups.values()].map((group) => {
       const description = group.describe();

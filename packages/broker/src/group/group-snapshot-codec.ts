@@ -49,7 +49,9 @@ export function decodeGroupSnapshot(bytes: Uint8Array): GroupSnapshot {
     rebalanceHistory: list(root['rebalanceHistory'], 'rebalanceHistory')
       .slice(-groupLimits.rebalanceHistoryMax)
       .map((r, i) => rebalanceRecord(r, `rebalanceHistory[${i}]`)),
+    ...(root['emptySinceMs'] === undefined ? {} : { emptySinceMs: number(root['emptySinceMs'], 'emptySinceMs') }),
   };
+  if (members.length > 0 && snapshot.emptySinceMs !== undefined) throw new GroupMetadataError('a group with members cannot be empty since a time');
   if (members.length > 0 && (snapshot.protocolName === null || snapshot.protocolType === null)) throw new GroupMetadataError('members without a protocol');
   if (new Set(members.map((m) => m.memberId)).size !== members.length) throw new GroupMetadataError('a member appears twice');
   const instances = members.flatMap((m) => (m.groupInstanceId === null ? [] : [m.groupInstanceId]));

@@ -186,6 +186,11 @@ export interface GroupSnapshot {
   readonly leaderId: string | null;
   readonly members: readonly MemberSnapshot[];
   readonly rebalanceHistory: readonly RebalanceRecord[];
+  /**
+   * When the group turned Empty (group clock), for offset expiry (offsets.retention.minutes);
+   * only on an Empty group's snapshot. Older snapshots lack it: the loading coordinator's time counts.
+   */
+  readonly emptySinceMs?: number;
 }
 
 export interface MemberDescription {

@@ -149,6 +149,8 @@ export class EddyNode {
       metadata: loader,
       createTopic: controllerTopicCreator(controller, () => remoteController('AdminService')),
       isActiveController: () => controller.isActive,
+      offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
       clock,
       prng: prng.fork(),
       logger: componentLogger(logger, 'group-coordinator'),

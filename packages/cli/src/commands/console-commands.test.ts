@@ -82,6 +82,19 @@ describe('eddy consume', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('takes at most max.poll.records records per poll', async () => {
+    const c = await connect();
+    await produceStdin(c.eddy, { ...settings, partition: 2 }, Readable.from(['a\nb\nc\n']));
+    const writes = (properties: string[]): Promise<string[]> => {
+      const out = capture();
+      const chunks: string[] = [];
+      out.stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+      return consumeToStdout(c.eddy, consumeSettings({ topic: 'lines', partition: '2', offset: 'earliest', maxMessages: '3', consumerProperty: properties }), out.stream).then(() => chunks);
+    };
+    expect(await writes(['max.poll.records=1'])).toEqual(['a\n', 'b\n', 'c\n']);
+    expect(await writes([])).toEqual(['a\nb\nc\n']);
+  });
+
   it('starts at the end without --from-beginning', async () => {
     const c = await connect();
     await produceStdin(c.eddy, settings, Readable.from(['old\n']));
@@ -110,6 +123,10 @@ describe('eddy consume', () => {
     expect(() => consumeSettings({ topic: 't', maxMessages: '0' })).toThrow(/--max-messages/);
     expect(consumeSettings({ topic: 't', consumerProperty: ['group.id=h'] }).groupId).toBe('h');
     expect(consumeSettings({ topic: 't', fromBeginning: true, consumerProperty: ['auto.offset.reset=latest'] }).consumerOptions.autoOffsetReset).toBe('latest');
+    expect(consumeSettings({ topic: 't', group: 'g', consumerProperty: ['metadata.max.age.ms=1000', 'max.poll.records=7'] })).toMatchObject({
+      clientOptions: { metadataMaxAgeMs: 1_000 },
+      consumerOptions: { maxPollRecords: 7, groupId: 'g' },
+    });
     expect(parseStartOffset('earliest')).toBe('earliest');
     expect(parseStartOffset('42')).toBe(42n);
     expect(() => parseStartOffset('-1')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));

@@ -3,7 +3,7 @@ import { ClientClosedError, type Consumer, type ConsumerOptions, type ConsumerRe
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
 import { type ClientFlags, clientCommand, integerFlag, keyValueFlags, withEddy } from '../client-options.js';
-import { consumerOptionsFromProperties } from '../console/consumer-properties.js';
+import { clientOptionsFromConsumerProperties, type ConsumerClientOptions, consumerOptionsFromProperties } from '../console/consumer-properties.js';
 import { formatRecord, type RecordFormatOptions } from '../console/record-format.js';
 import { cliLimits } from '../limits.js';
 
@@ -35,6 +35,8 @@ export interface ConsumeSettings {
   readonly idleTimeoutMs: number | undefined;
   readonly format: RecordFormatOptions;
   readonly consumerOptions: ConsumerOptions;
+  /** Client-level consumer properties (metadata.max.age.ms). */
+  readonly clientOptions: ConsumerClientOptions;
 }
 
 export function registerConsumeCommand(program: Command): void {
@@ -50,13 +52,14 @@ export function registerConsumeCommand(program: Command): void {
     .option('--consumer-property <key=value...>', 'Kafka consumer properties, e.g. max.poll.records=100 auto.offset.reset=earliest')
     .action(async (flags: ConsumeFlags) => {
       const settings = consumeSettings(flags);
-      const consumed = await withEddy(flags, (eddy) => consumeToStdout(eddy, settings, process.stdout));
+      const consumed = await withEddy(flags, (eddy) => consumeToStdout(eddy, settings, process.stdout), settings.clientOptions);
       process.stderr.write(`Processed a total of ${consumed} messages\n`);
     });
 }
 
 export function consumeSettings(flags: ConsumeFlags): ConsumeSettings {
-  const properties = consumerOptionsFromProperties(keyValueFlags('--consumer-property', flags.consumerProperty));
+  const propertyPairs = keyValueFlags('--consumer-property', flags.consumerProperty);
+  const properties = consumerOptionsFromProperties(propertyPairs);
   if (flags.group !== undefined && properties.groupId !== undefined && properties.groupId !== flags.group) {
     throw new EddyError('INVALID_REQUEST', `--group ${flags.group} and --consumer-property group.id=${properties.groupId} disagree`);
   }
@@ -81,6 +84,7 @@ export function consumeSettings(flags: ConsumeFlags): ConsumeSettings {
     idleTimeoutMs: flags.timeoutMs === undefined ? undefined : integerFlag('--timeout-ms', flags.timeoutMs, 1),
     format: { printKey: flags.printKey === true, keySeparator: '\t' },
     consumerOptions,
+    clientOptions: clientOptionsFromConsumerProperties(propertyPairs),
   };
 }
 
@@ -115,11 +119,13 @@ export async function consumeToStdout(eddy: Eddy, settings: ConsumeSettings, out
   process.once('SIGTERM', stop);
   out.on('error', onOutputError);
   let printed = 0;
+  // --consumer-property max.poll.records bounds each poll (and so each write to stdout) too.
+  const pollRecordsMax = Math.min(settings.consumerOptions.maxPollRecords ?? cliLimits.consumeRecordsPerPollMax, cliLimits.consumeRecordsPerPollMax);
   try {
     await start(consumer, settings, partitions);
     let lastRecordMs = Date.now();
     while (!stopping && !outputClosed) {
-      const remaining = settings.maxMessages === undefined ? cliLimits.consumeRecordsPerPollMax : Math.min(settings.maxMessages - printed, cliLimits.consumeRecordsPerPollMax);
+      const remaining = settings.maxMessages === undefined ? pollRecordsMax : Math.min(settings.maxMessages - printed, pollRecordsMax);
       let waitMs: number = cliLimits.consumePollWaitMsMax;
       if (settings.idleTimeoutMs !== undefined) {
         const idleLeftMs = lastRecordMs + settings.idleTimeoutMs - Date.now();

@@ -1,7 +1,9 @@
 import { EddyError } from '@eddy/base';
 import type { Admin, GroupDescription } from '@eddy/client';
 import type { Command } from 'commander';
-import { type ClientFlags, clientCommand, integerFlag, print, withAdmin } from '../client-options.js';
+import { type ClientFlags, clientCommand, integerFlag, print, withAdmin, withEddy } from '../client-options.js';
+import { lagTimes } from '../console/lag-time.js';
+import { cliLimits } from '../limits.js';
 import { formatJson, formatTable } from '../output/table.js';
 
 interface DescribeFlags extends ClientFlags {
@@ -35,9 +37,9 @@ export function registerGroupsCommands(program: Command): void {
     .option('--members', 'one row per member: id, host, client id, partition count')
     .option('--state', 'the group state, protocol, leader and generation')
     .action(async (flags: DescribeFlags) => {
+      if (flags.json === true) return print(formatJson(await describeWithLagTimes(flags)));
       const [group] = await withAdmin(flags, (admin) => admin.describeGroups([flags.group]));
       if (group === undefined) throw new EddyError('GROUP_ID_NOT_FOUND', `group ${flags.group} does not exist`);
-      if (flags.json === true) return print(formatJson(group));
       if (flags.members === true) return print(formatMembers(group));
       if (flags.state === true) return print(formatState(group));
       print(formatOffsets(group));
@@ -71,6 +73,24 @@ export function registerGroupsCommands(program: Command): void {
       await withAdmin(flags, (admin) => admin.deleteGroups([flags.group]));
       print(`Deleted group ${flags.group}.`);
     });
+}
+
+/**
+ * The group as `--json` shows it: the description, with each offsets row's lag in seconds too
+ * (`lagSeconds`: the age of the oldest record the group has not read; see lagTimes).
+ */
+async function describeWithLagTimes(flags: DescribeFlags): Promise<GroupDescription & { offsets: Array<GroupDescription['offsets'][number] & { lagSeconds: number | null }> }> {
+  return withEddy(flags, async (eddy) => {
+    const admin = eddy.admin();
+    try {
+      const [group] = await admin.describeGroups([flags.group]);
+      if (group === undefined) throw new EddyError('GROUP_ID_NOT_FOUND', `group ${flags.group} does not exist`);
+      const times = await lagTimes(eddy, group.offsets, Date.now(), cliLimits.lagTimeProbeMs);
+      return { ...group, offsets: group.offsets.map((row, i) => ({ ...row, lagSeconds: times[i]?.lagSeconds ?? null })) };
+    } finally {
+      await admin.close();
+    }
+  });
 }
 
 function memberOf(group: GroupDescription, topic: string, partition: number): GroupDescription['members'][number] | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consumerOptionsFromProperties } from './consumer-properties.js';
+import { clientOptionsFromConsumerProperties, consumerOptionsFromProperties } from './consumer-properties.js';
 
 describe('consumerOptionsFromProperties', () => {
   it('maps Kafka consumer properties onto the SDK options', () => {
@@ -33,5 +33,26 @@ describe('consumerOptionsFromProperties', () => {
     expect(() => consumerOptionsFromProperties({ 'enable.auto.commit': 'yes' })).toThrow(/true or false/);
     expect(() => consumerOptionsFromProperties({ 'partition.assignment.strategy': 'cooperative-sticky' })).toThrow(/range, roundrobin, sticky/);
     expect(() => consumerOptionsFromProperties({ 'group.id': '' })).toThrow(/a group id/);
+  });
+
+  it('takes the issue\'s group properties: session and heartbeat timing, poll size, assignors, and the client\'s metadata age', () => {
+    const properties = {
+      'session.timeout.ms': '10000',
+      'heartbeat.interval.ms': '1000',
+      'max.poll.records': '50',
+      'partition.assignment.strategy': 'range',
+      'metadata.max.age.ms': '2000',
+      'default.api.timeout.ms': '15000',
+    };
+    expect(consumerOptionsFromProperties(properties)).toEqual({
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+      maxPollRecords: 50,
+      assignors: ['range'],
+      defaultApiTimeoutMs: 15_000,
+    });
+    expect(clientOptionsFromConsumerProperties(properties)).toEqual({ metadataMaxAgeMs: 2_000 });
+    expect(clientOptionsFromConsumerProperties({ 'max.poll.records': '5' })).toEqual({});
+    expect(() => clientOptionsFromConsumerProperties({ 'metadata.max.age.ms': 'soon' })).toThrow(/a non-negative integer/);
   });
 });

@@ -1,5 +1,5 @@
 import { EddyError } from '@eddy/base';
-import { type AutoOffsetReset, assignorNames, type AssignorName, type ConsumerOptions } from '@eddy/client';
+import { type AutoOffsetReset, assignorNames, type AssignorName, type ConsumerOptions, type EddyOptions } from '@eddy/client';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -15,15 +15,42 @@ const integerProperties = {
   'fetch.max.bytes': 'fetchMaxBytes',
   'max.partition.fetch.bytes': 'maxPartitionFetchBytes',
   'request.timeout.ms': 'requestTimeoutMs',
+  'default.api.timeout.ms': 'defaultApiTimeoutMs',
 } as const satisfies Record<string, keyof ConsumerOptions>;
+
+/** Properties that configure the client under the consumer (its metadata cache), not the consumer itself. */
+const clientIntegerProperties = {
+  'metadata.max.age.ms': 'metadataMaxAgeMs',
+} as const satisfies Record<string, keyof EddyOptions>;
+
+export type ConsumerClientOptions = Pick<EddyOptions, (typeof clientIntegerProperties)[keyof typeof clientIntegerProperties]>;
 
 const otherProperties = ['auto.offset.reset', 'enable.auto.commit', 'group.id', 'group.instance.id', 'partition.assignment.strategy'] as const;
 
 /** Every property name `--consumer-property` accepts. */
-export const consumerPropertyNames: readonly string[] = [...Object.keys(integerProperties), ...otherProperties].sort();
+export const consumerPropertyNames: readonly string[] = [...Object.keys(integerProperties), ...Object.keys(clientIntegerProperties), ...otherProperties].sort();
 
 function isIntegerProperty(name: string): name is keyof typeof integerProperties {
   return Object.hasOwn(integerProperties, name);
+}
+
+function isClientIntegerProperty(name: string): name is keyof typeof clientIntegerProperties {
+  return Object.hasOwn(clientIntegerProperties, name);
+}
+
+function parseInteger(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw invalid(name, value, 'a non-negative integer');
+  return parsed;
+}
+
+/** The client-level settings among the consumer properties (`metadata.max.age.ms`); the rest are ignored here. */
+export function clientOptionsFromConsumerProperties(properties: Readonly<Record<string, string>>): ConsumerClientOptions {
+  const options: Mutable<ConsumerClientOptions> = {};
+  for (const [name, value] of Object.entries(properties)) {
+    if (isClientIntegerProperty(name)) options[clientIntegerProperties[name]] = parseInteger(name, value);
+  }
+  return options;
 }
 
 /** Kafka's `partition.assignment.strategy` takes class names too; the simple name decides. */
@@ -49,11 +76,10 @@ export function consumerOptionsFromProperties(properties: Readonly<Record<string
   const options: Mutable<ConsumerOptions> = {};
   for (const [name, value] of Object.entries(properties)) {
     if (isIntegerProperty(name)) {
-      const parsed = Number(value);
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw invalid(name, value, 'a non-negative integer');
-      options[integerProperties[name]] = parsed;
+      options[integerProperties[name]] = parseInteger(name, value);
       continue;
     }
+    if (isClientIntegerProperty(name)) continue;
     switch (name) {
       case 'auto.offset.reset':
         if (value !== 'earliest' && value !== 'latest' && value !== 'none') throw invalid(name, value, 'earliest, latest or none');

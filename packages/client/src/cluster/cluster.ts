@@ -178,7 +178,10 @@ export class Cluster {
    * Runs `attempt` until it succeeds, retrying retriable errors with backoff and jitter (and
    * refreshing the metadata after stale-metadata errors). Stops at once when the client closes.
    */
-  retrying<T>(attempt: (attemptNumber: number) => Promise<T>, options: { readonly signal?: AbortSignal; readonly onRetry?: (error: EddyError) => void } = {}): Promise<T> {
+  retrying<T>(
+    attempt: (attemptNumber: number) => Promise<T>,
+    options: { readonly signal?: AbortSignal; readonly onRetry?: (error: EddyError) => void; readonly policy?: Partial<RetryOptions> } = {},
+  ): Promise<T> {
     const signal = this.signalWith(options.signal);
     const deps: RetryDeps = options.signal === undefined ? this.retryDeps : { ...this.retryDeps, sleep: (ms) => sleep(ms, signal) };
     return withRetry(
@@ -187,7 +190,7 @@ export class Cluster {
         if (signal.aborted) throw new ClientClosedError('the caller');
         return attempt(attemptNumber);
       },
-      this.options.retry,
+      options.policy === undefined ? this.options.retry : { ...this.options.retry, ...options.policy },
       deps,
       (error) => {
         this.onError(error);

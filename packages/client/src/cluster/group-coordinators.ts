@@ -18,6 +18,12 @@ const coordinatorMovedCodes: ReadonlySet<string> = new Set([
   'NODE_SHUTTING_DOWN',
 ]);
 
+/**
+ * Bound on the attempts of a deadline-bounded call (`retryingFor`): the deadline ends it first
+ * unless backoffs are near zero.
+ */
+const deadlineAttemptsMax = 1_000;
+
 /** True for an error after which the group's coordinator must be looked up again. */
 export function isCoordinatorMovedError(error: EddyError): boolean {
   return coordinatorMovedCodes.has(error.code);
@@ -78,6 +84,26 @@ export class GroupCoordinators {
     signal?: AbortSignal,
   ): Promise<T> {
     return this.cluster.retrying(() => this.call(groupId, run, timeoutMs, signal), signal === undefined ? {} : { signal });
+  }
+
+  /**
+   * `call` retried on retriable errors until `timeoutMs` has passed, whatever the attempt count:
+   * for requests that must outlast a coordinator failover (an offset commit), where the retry
+   * policy's attempts would run out while the old coordinator is still named. Each call gets
+   * at most what is left of the time.
+   */
+  retryingFor<T>(
+    groupId: string,
+    run: (group: ServiceClient<'GroupService'>, options: CallOptions) => Promise<T>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const deadlineMs = this.cluster.nowMs() + timeoutMs;
+    const callTimeoutMs = (): number => Math.max(1, Math.min(this.cluster.options.requestTimeoutMs, deadlineMs - this.cluster.nowMs()));
+    return this.cluster.retrying(() => this.call(groupId, run, callTimeoutMs(), signal), {
+      ...(signal === undefined ? {} : { signal }),
+      policy: { deadlineMs: timeoutMs, attemptsMax: deadlineAttemptsMax },
+    });
   }
 
   private async lookUp(groupId: string): Promise<CoordinatorNode> {

@@ -64,6 +64,11 @@ export interface ConsumerOptions {
   readonly prefetchBytesPerPartition?: number;
   /** Default: the client's requestTimeoutMs. */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long a commit (explicit, automatic or before a rebalance) keeps retrying while the group
+   * coordinator fails over or is unreachable (Kafka's default.api.timeout.ms). Default 60 s.
+   */
+  readonly defaultApiTimeoutMs?: number;
   /** Default rebalance listener (subscribe() may give another). */
   readonly listener?: RebalanceListener;
 }
@@ -156,6 +161,7 @@ interface ResolvedConsumerOptions {
   readonly maxPartitionFetchBytes: number;
   readonly prefetchBytesPerPartition: number;
   readonly requestTimeoutMs: number;
+  readonly defaultApiTimeoutMs: number;
 }
 
 function integer(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -200,6 +206,7 @@ export function resolveConsumerOptions(options: ConsumerOptions, requestTimeoutM
       integer('prefetchBytesPerPartition', options.prefetchBytesPerPartition, Math.max(clientDefaults.prefetchBytesPerPartition, maxPartitionFetchBytes), 1),
     ),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, requestTimeoutMs, 1),
+    defaultApiTimeoutMs: integer('defaultApiTimeoutMs', options.defaultApiTimeoutMs, clientDefaults.defaultApiTimeoutMs, 1),
   };
 }
 
@@ -844,7 +851,8 @@ export class ConsumerClient implements Consumer {
     await this.commitList(list);
   }
 
-  private async commitList(list: readonly OffsetToCommit[]): Promise<void> {
+  /** Commits `list` as this consumer (its member identity in a group), retrying for up to `timeoutMs`. */
+  private async commitList(list: readonly OffsetToCommit[], timeoutMs = this.options.defaultApiTimeoutMs): Promise<void> {
     const groupId = this.requireGroupId('commit()');
     if (list.length === 0) return;
     let identity: CommitIdentity = { generationId: -1, memberId: '', groupInstanceId: '' };
@@ -856,10 +864,13 @@ export class ConsumerClient implements Consumer {
       identity = member.identity;
     }
     try {
-      await commitOffsets(this.coordinators, groupId, identity, list, this.abort.signal);
+      await commitOffsets(this.coordinators, groupId, identity, list, timeoutMs, this.abort.signal);
     } catch (error: unknown) {
       const eddyError = asEddyError(error);
-      if (member !== undefined && isFencedCommit(eddyError)) {
+      // Only a refusal of the member's current generation means it must rejoin: a commit that
+      // was retried past a rebalance the member already went through says nothing new.
+      const current = member !== undefined && member.generationId === identity.generationId && member.memberId === identity.memberId;
+      if (member !== undefined && current && isFencedCommit(eddyError)) {
         member.requestRejoin(`a commit was refused (${eddyError.code})`, eddyError.code !== 'REBALANCE_IN_PROGRESS');
       }
       throw eddyError;
@@ -901,7 +912,11 @@ export class ConsumerClient implements Consumer {
     }
   }
 
-  /** Commits the positions of every assigned partition (everything returned so far). */
+  /**
+   * Commits the positions of every assigned partition (everything returned so far), on close:
+   * within the request timeout at most (Kafka's close() bound), so closing while the coordinator
+   * is away does not wait out the full default.api.timeout.ms.
+   */
   private async commitPositions(): Promise<void> {
     const list: OffsetToCommit[] = [];
     for (const [key, partition] of this.assigned) {
@@ -909,6 +924,6 @@ export class ConsumerClient implements Consumer {
       if (offset === undefined || this.lastCommitted.get(key) === offset) continue;
       list.push({ topic: partition.topic, partition: partition.partition, offset, leaderEpoch: partition.positionEpoch, metadata: '' });
     }
-    await this.commitList(list);
+    await this.commitList(list, Math.min(this.options.defaultApiTimeoutMs, this.options.requestTimeoutMs));
   }
 }

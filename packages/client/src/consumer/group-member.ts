@@ -48,6 +48,8 @@ export class GroupMember {
   private heartbeating = false;
   /** JoinGroup/SyncGroup in progress: they keep the session alive, heartbeats pause. */
   private joining = false;
+  /** A rejoin asked for while a join was in flight (the subscription changed): done after it. */
+  private rejoinAfterJoin: string | undefined;
   private readonly abort = new AbortController();
   private readonly logger: Logger;
 
@@ -86,6 +88,13 @@ export class GroupMember {
 
   /** Asks for a rejoin (`lost` when the generation is gone: the partitions cannot be committed). */
   requestRejoin(reason: string, lost = false): void {
+    // A join in flight ends in a generation of its own; a late answer about an older one (a
+    // refused commit) must not mark that new generation lost, or the member would stop
+    // heartbeating without rejoining and be left out of the group.
+    if (this.joining) {
+      if (!lost) this.rejoinAfterJoin ??= reason;
+      return;
+    }
     if (lost) {
       this.lost = true;
       this.generationId = -1;
@@ -99,9 +108,15 @@ export class GroupMember {
     this.onRejoinNeeded(reason);
   }
 
-  /** After a metadata change: rejoin when a subscribed topic's partition count moved since the assignment. */
+  /**
+   * After a metadata change: the leader rejoins when a subscribed topic's partition count moved
+   * since it computed the assignment (as in Kafka, only the leader: it refreshed the metadata
+   * before assigning, while the others' metadata may simply be older than the assignment, and
+   * each of them rejoining would be one more rebalance for nothing; the coordinator also starts
+   * a rebalance when a partition count changes).
+   */
   checkPartitionCounts(subscription: readonly string[]): void {
-    if (this.needsRejoin) return;
+    if (this.needsRejoin || !this.isLeader) return;
     for (const topic of subscription) {
       const count = this.cluster.metadata.topics.get(topic)?.partitions.length ?? 0;
       const assigned = this.assignedCounts.get(topic) ?? 0;
@@ -137,7 +152,8 @@ export class GroupMember {
       try {
         const assignment = await this.tryJoinAndSync(subscription, reason);
         if (assignment !== undefined) {
-          this.rejoinReason = undefined;
+          this.rejoinReason = this.rejoinAfterJoin;
+          this.rejoinAfterJoin = undefined;
           this.lost = false;
           this.previousAssignment = assignment;
           this.previousGenerationId = this.generationId;
@@ -311,7 +327,7 @@ export class GroupMember {
     }
     const assignment = [...decodeAssignment(synced.assignment).partitions];
     this.assignedCounts.clear();
-    for (const topic of subscription) this.assignedCounts.set(topic, this.cluster.metadata.topics.get(topic)?.partitions.length ?? 0);
+    if (this.isLeader) for (const topic of subscription) this.assignedCounts.set(topic, this.cluster.metadata.topics.get(topic)?.partitions.length ?? 0);
     this.logger.info(
       { memberId: this.memberId, generationId: this.generationId, leader: this.isLeader, partitions: assignment.length },
       `joined group ${groupId} in generation ${this.generationId}`,

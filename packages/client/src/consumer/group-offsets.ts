@@ -38,21 +38,24 @@ export function isFencedCommit(error: EddyError): boolean {
 }
 
 /**
- * Commits offsets to the group's coordinator, retrying when the coordinator moves. A commit
- * refused because the group moved on (stale generation, unknown member, rebalance) fails with
- * CommitFailedError: nothing was committed.
+ * Commits offsets to the group's coordinator, retrying retriable failures (the coordinator moved,
+ * died, is loading, a replica is missing) until `timeoutMs` has passed, so a commit made while
+ * the coordinator fails over lands at the next one. A commit refused because the group moved on
+ * (stale generation, unknown member, rebalance) fails at once with CommitFailedError: nothing
+ * was committed.
  */
 export async function commitOffsets(
   coordinators: GroupCoordinators,
   groupId: string,
   identity: CommitIdentity,
   offsets: readonly OffsetToCommit[],
+  timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
   if (offsets.length === 0) return;
   const byTopic = new Map<string, OffsetToCommit[]>();
   for (const offset of offsets) byTopic.set(offset.topic, [...(byTopic.get(offset.topic) ?? []), offset]);
-  await coordinators.retrying(
+  await coordinators.retryingFor(
     groupId,
     async (group, options) => {
       const response = await group.offsetCommit(
@@ -89,7 +92,7 @@ export async function commitOffsets(
         }
       }
     },
-    undefined,
+    timeoutMs,
     signal,
   );
 }

@@ -274,4 +274,104 @@ describe('group membership', () => {
     while (consumer.groupMetadata()?.generationId === 1 || consumer.assignment().length === 0) await consumer.poll({ timeoutMs: 100 });
     expect(consumer.assignment()).toEqual([{ topic: 't', partition: 0 }]);
   });
+
+  it('retries a commit across a coordinator outage longer than the retry policy\'s attempts, within defaultApiTimeoutMs', async () => {
+    const h = await setUp(1);
+    const consumer = h.eddy.consumer({ groupId: 'g', ...fast, enableAutoCommit: false, heartbeatIntervalMs: 1_000 });
+    await consumer.subscribe(['t']);
+    while (consumer.assignment().length === 0) await consumer.poll({ timeoutMs: 100 });
+    const before = h.cluster.callsTo('OffsetCommit').length;
+    // More failures in a row than the client's retry policy allows attempts (10).
+    h.cluster.failNext('OffsetCommit', 'NOT_COORDINATOR', { times: 14 });
+    await consumer.commit([{ topic: 't', partition: 0, offset: 3n }]);
+    expect(h.cluster.callsTo('OffsetCommit').length - before).toBe(15);
+    expect(h.cluster.committed('g', 't', 0)?.offset).toBe(3n);
+  });
+
+  it('gives a commit up at its deadline while the coordinator stays unavailable', async () => {
+    const h = await setUp(1);
+    const consumer = h.eddy.consumer({ groupId: 'g', ...fast, enableAutoCommit: false, heartbeatIntervalMs: 1_000, defaultApiTimeoutMs: 400 });
+    await consumer.subscribe(['t']);
+    while (consumer.assignment().length === 0) await consumer.poll({ timeoutMs: 100 });
+    h.cluster.failNext('OffsetCommit', 'COORDINATOR_NOT_AVAILABLE', { times: 1_000 });
+    const startedMs = Date.now();
+    const error = await consumer.commit([{ topic: 't', partition: 0, offset: 3n }]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'COORDINATOR_NOT_AVAILABLE' });
+    expect(Date.now() - startedMs).toBeLessThan(2_000);
+    expect(h.cluster.committed('g', 't', 0)).toBeUndefined();
+  });
+
+  it('bounds the commit on close by the request timeout while the coordinator is unavailable, then still leaves', async () => {
+    const h = await setUp(1);
+    const producer = h.eddy.producer({ lingerMs: 0 });
+    await producer.send({ topic: 't', messages: [{ value: 'a' }] });
+    const consumer = h.eddy.consumer({ groupId: 'g', ...fast, requestTimeoutMs: 300, defaultApiTimeoutMs: 60_000 });
+    await consumer.subscribe(['t']);
+    while ((await consumer.poll({ timeoutMs: 200 })).length === 0);
+    h.cluster.failNext('OffsetCommit', 'COORDINATOR_NOT_AVAILABLE', { times: 10_000 });
+    const startedMs = Date.now();
+    await consumer.close();
+    expect(Date.now() - startedMs).toBeLessThan(3_000);
+    expect(h.cluster.committed('g', 't', 0)).toBeUndefined();
+    expect(h.cluster.callsTo('LeaveGroup')).toHaveLength(1);
+  });
+
+  it('fails a commit retried past a rebalance with ILLEGAL_GENERATION, committing nothing, and does not rejoin again for it', async () => {
+    const h = await setUp(2);
+    const consumer = h.eddy.consumer({ groupId: 'g', ...fast, enableAutoCommit: false });
+    await consumer.subscribe(['t']);
+    while (consumer.assignment().length === 0) await consumer.poll({ timeoutMs: 100 });
+    const generationId = consumer.groupMetadata()?.generationId ?? -1;
+    // Three attempts fail as if the coordinator moved; the fourth is answered only after the
+    // group moved on to a generation this member is part of too.
+    h.cluster.failNext('OffsetCommit', 'NOT_COORDINATOR', { times: 3 });
+    h.cluster.stallNext('OffsetCommit', 1_500);
+    const committing = consumer.commit([{ topic: 't', partition: 0, offset: 3n }]).catch((e: unknown) => e);
+    const loop = pollLoop(consumer);
+    const other = h.eddy.consumer({ groupId: 'g', ...fast, enableAutoCommit: false });
+    await other.subscribe(['t']);
+    const otherLoop = pollLoop(other);
+    await waitFor(() => (consumer.groupMetadata()?.generationId ?? 0) > generationId && consumer.assignment().length === 1, 5_000, 'a new generation with both members');
+    const rejoined = consumer.groupMetadata()?.generationId;
+    const error = await committing;
+    expect(error).toBeInstanceOf(CommitFailedError);
+    expect(error).toMatchObject({ code: 'ILLEGAL_GENERATION' });
+    expect(h.cluster.committed('g', 't', 0)).toBeUndefined();
+    // The refusal was about an older generation: the member stays in the one it joined.
+    await consumer.poll({ timeoutMs: 200 });
+    expect(consumer.groupMetadata()?.generationId).toBe(rejoined);
+    expect(h.cluster.coordinator.describe('g')).toMatchObject({ state: 'GROUP_STATE_STABLE', generationId: rejoined });
+    await loop.stop();
+    await otherLoop.stop();
+    await other.close();
+  });
+
+  it('rejoins with a subscription changed while a join was in flight', async () => {
+    harness = await startHarness({ brokers: 2, topics: [{ name: 't', partitions: 2 }, { name: 'u', partitions: 2 }] });
+    const h = harness;
+    const leader = h.eddy.consumer({ groupId: 'g', ...fast });
+    await leader.subscribe(['t', 'u']);
+    const leaderLoop = pollLoop(leader);
+    await waitFor(() => leader.assignment().length === 4, 5_000, 'the leader owning everything');
+    // A second member joins; the SyncGroups of that rebalance are slow, and while they are in
+    // flight the second member's subscription changes. It is not the leader: only its own
+    // rejoin can bring the new subscription to the group.
+    const syncsBefore = h.cluster.callsTo('SyncGroup').length;
+    h.cluster.stallNext('SyncGroup', 300, { times: 2 });
+    const member = h.eddy.consumer({ groupId: 'g', ...fast });
+    await member.subscribe(['t']);
+    const memberLoop = pollLoop(member);
+    await waitFor(() => h.cluster.callsTo('SyncGroup').length === syncsBefore + 2, 5_000, 'both SyncGroups sent');
+    await member.subscribe(['t', 'u']);
+    const memberId = (): string => member.groupMetadata()?.memberId ?? '';
+    const rejoinedWithBoth = (): boolean =>
+      h.cluster
+        .callsTo('JoinGroup')
+        .map((call) => call.request as JoinGroupRequest)
+        .some((join) => join.memberId === memberId() && decodeSubscription(join.protocols[0]?.metadata ?? Buffer.alloc(0)).topics.includes('u'));
+    await waitFor(rejoinedWithBoth, 5_000, 'a JoinGroup with the new subscription');
+    await waitFor(() => member.assignment().some((tp) => tp.topic === 'u'), 5_000, 'a partition of u');
+    await memberLoop.stop();
+    await leaderLoop.stop();
+  });
 });

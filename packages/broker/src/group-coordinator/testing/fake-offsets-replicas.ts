@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger, Prng, silentLogger } from '@eddy/base';
+import { type Clock, type Logger, Prng, silentLogger } from '@eddy/base';
 import { LogManager, type PartitionLog } from '@eddy/log';
 import type { MetadataRecord } from '@eddy/metadata';
 import { noError, type WireError } from '@eddy/protocol';
@@ -185,7 +185,14 @@ export class TestMetadata {
 /** A coordinator over a fake replica manager and real logs in a temporary directory. */
 export async function startTestNode(
   metadata: TestMetadata,
-  options: { readonly group?: Partial<Omit<GroupCoordinatorConfig, 'offsetsTopicPartitionCount'>>; readonly activeController?: boolean; readonly logger?: Logger; readonly seed?: number } = {},
+  options: {
+    readonly group?: Partial<Omit<GroupCoordinatorConfig, 'offsetsTopicPartitionCount'>>;
+    readonly activeController?: boolean;
+    readonly logger?: Logger;
+    readonly seed?: number;
+    readonly clock?: Clock;
+    readonly offsetsRetentionMs?: number;
+  } = {},
 ): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'eddy-group-coordinator-'));
   const logManager = new LogManager({ dataDir: join(dir, 'logs') });
@@ -204,6 +211,8 @@ export async function startTestNode(
     },
     isActiveController: () => options.activeController === true,
     prng: new Prng(options.seed ?? 7),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: options.offsetsRetentionMs }),
     logger: options.logger ?? silentLogger,
   });
   coordinator.start();
