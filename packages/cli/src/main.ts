@@ -7,6 +7,7 @@ import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupsCommands } from './commands/groups.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerQuorumCommands } from './commands/quorum.js';
+import { registerReassignCommands } from './commands/reassign.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTopicsCommands } from './commands/topics.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerConsumeCommand(program);
   registerGroupsCommands(program);
   registerBrokersCommands(program);
+  registerReassignCommands(program);
   registerQuorumCommands(program);
   return program;
 }
