@@ -29,11 +29,12 @@ async function createTopic(topic: string, partitions: number, replicationFactor:
   });
 }
 
+/** The partition as the answering broker's metadata shows it; one that has not seen the topic yet is asked again. */
 async function partitionOf(topic: string, partition: number) {
-  const [described] = await admin.describeTopics([topic]);
-  const found = described?.partitions.find((p) => p.partition === partition);
-  if (found === undefined) throw new Error(`no partition ${topic}-${partition}`);
-  return found;
+  return waitFor(`partition ${topic}-${partition} described`, async () => {
+    const [described] = await admin.describeTopics([topic]).catch(() => []);
+    return described?.partitions.find((p) => p.partition === partition);
+  });
 }
 
 async function produce(topic: string, partition: number, values: readonly string[], timestamp?: number): Promise<void> {
@@ -85,7 +86,7 @@ describe('the admin API against an in-process 3-node cluster', () => {
     await admin.createPartitions([{ topic: 'audit', count: 3 }]);
     await expect(admin.createPartitions([{ topic: 'audit', count: 2 }])).rejects.toMatchObject({ code: 'INVALID_PARTITIONS' });
     const described = await waitFor('three online partitions', async () => {
-      const [topic] = await admin.describeTopics(['audit']);
+      const [topic] = await admin.describeTopics(['audit']).catch(() => []);
       return topic?.partitions.length === 3 && topic.partitions.every((p) => p.state === 'Online' && p.isr.length === 3) ? topic : undefined;
     });
     expect(described.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
@@ -215,10 +216,15 @@ describe('the admin API against an in-process 3-node cluster', () => {
     await cluster.node(home).kill();
 
     await admin.alterPartitionReassignments([{ topic: 'stuck', partition: stuck.partition, replicas: [target] }]);
-    expect(await admin.listPartitionReassignments()).toEqual([{ topic: 'stuck', partition: stuck.partition, replicas: [target, home], addingReplicas: [target], removingReplicas: [home] }]);
-    expect(await admin.listPartitionReassignments([{ topic: 'stuck', partition: stuck.partition }])).toHaveLength(1);
+    // The controller's node answers from its metadata image, which applies the commit a moment after the call returns.
+    const ongoing = await waitFor('the reassignment listed', async () => {
+      const listed = await admin.listPartitionReassignments();
+      return listed.length > 0 ? listed : undefined;
+    });
+    expect(ongoing).toEqual([{ topic: 'stuck', partition: stuck.partition, replicas: [target, home], addingReplicas: [target], removingReplicas: [home] }]);
+    expect(await admin.listPartitionReassignments([{ topic: 'stuck', partition: stuck.partition }])).toEqual(ongoing);
     await admin.cancelPartitionReassignments([{ topic: 'stuck', partition: stuck.partition }]);
-    expect(await admin.listPartitionReassignments()).toEqual([]);
+    await waitFor('no reassignment listed', async () => ((await admin.listPartitionReassignments()).length === 0 ? true : undefined));
     await waitFor('the target copy deleted', async () => ((await partitionDirs(target, 'stuck', stuck.partition)).length === 0 ? true : undefined));
 
     await cluster.node(home).restart();
