@@ -144,6 +144,11 @@ describe('the admin API against an in-process 3-node cluster', () => {
     const values = Array.from({ length: 200 }, (_, i) => `m${i}`);
     await produce('moved', 0, values);
     expect(await partitionDirs(from, 'moved', 0)).toEqual(['moved-0']);
+    const [fromDir] = await admin.describeLogDirs(from, [{ topic: 'moved', partition: 0 }]);
+    expect(fromDir?.path).toBe(cluster.node(from).dataDir);
+    expect(fromDir?.totalBytes).toBeGreaterThan(0n);
+    expect(fromDir?.partitions).toEqual([{ topic: 'moved', partition: 0, sizeBytes: expect.any(BigInt), logStartOffset: 0n, logEndOffset: 200n, offsetLag: 0n }]);
+    expect(fromDir?.partitions[0]?.sizeBytes).toBeGreaterThan(200n * 2n);
 
     await admin.alterPartitionReassignments([{ topic: 'moved', partition: 0, replicas: [to] }]);
     await waitFor('the move completed', async () => ((await admin.listPartitionReassignments()).length === 0 ? true : undefined));
@@ -156,6 +161,9 @@ describe('the admin API against an in-process 3-node cluster', () => {
     expect((await admin.listOffsets([{ topic: 'moved', partition: 0 }], 'latest'))[0]?.offset).toBe(200n);
     await waitFor('the old copy deleted', async () => ((await partitionDirs(from, 'moved', 0)).length === 0 ? true : undefined));
     expect(await partitionDirs(to, 'moved', 0)).toEqual(['moved-0']);
+    const [toDir] = await admin.describeLogDirs(to, [{ topic: 'moved', partition: 0 }]);
+    expect(toDir?.partitions).toMatchObject([{ topic: 'moved', partition: 0, logEndOffset: 200n, sizeBytes: fromDir?.partitions[0]?.sizeBytes }]);
+    expect((await admin.describeLogDirs(from))[0]?.partitions.filter((p) => p.topic === 'moved')).toEqual([]);
   });
 
   it('moves an RF2 partition off its leader, keeping every acknowledged record', async () => {
@@ -233,5 +241,30 @@ describe('the admin API against an in-process 3-node cluster', () => {
       return partition.replicas.join() === String(home) && partition.state === 'Online' ? true : undefined;
     });
     expect(await readAll('stuck', stuck.partition, 3)).toEqual(['x', 'y', 'z']);
+  });
+
+  it('decommissions a broker: moves every replica off it, then unregisters it', async () => {
+    const controller = (await admin.describeCluster()).controller;
+    const leaving = [1, 2, 3].find((id) => id !== controller)!;
+    const staying = [1, 2, 3].find((id) => id !== controller && id !== leaving)!;
+    await expect(admin.unregisterBroker(leaving)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(admin.unregisterBroker(9)).rejects.toMatchObject({ code: 'BROKER_ID_NOT_REGISTERED' });
+
+    const topics = await admin.describeTopics(await admin.listTopics({ includeInternal: true }));
+    const moves = topics.flatMap((topic) =>
+      topic.partitions
+        .filter((p) => p.replicas.includes(leaving))
+        .map((p) => ({ topic: topic.topic, partition: p.partition, replicas: p.replicas.length > 1 ? p.replicas.filter((id) => id !== leaving) : [staying] })),
+    );
+    expect(moves.map((m) => m.topic)).toContain('__consumer_offsets');
+    await admin.alterPartitionReassignments(moves);
+    await waitFor('no replica left on the broker', async () => ((await admin.describeLogDirs(leaving))[0]?.partitions.length === 0 ? true : undefined));
+    await cluster.node(leaving).kill();
+    await admin.unregisterBroker(leaving);
+    const remaining = [1, 2, 3].filter((id) => id !== leaving);
+    await waitFor('the registration gone', async () => {
+      const after = await admin.describeCluster({ includeFencedBrokers: true });
+      return after.brokers.map((b) => b.brokerId).join() === remaining.join() ? true : undefined;
+    });
   });
 });

@@ -37,6 +37,20 @@ describe('ControllerCore: brokers', () => {
     );
   });
 
+  it('unregisters a broker only once its replicas have moved away', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('t', 1, 1);
+    const holder = harness.partition('t', 0).replicas[0]!;
+    const other = holder === 1 ? 2 : 1;
+    expect(() => harness.core.unregisterBroker(holder)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('t-0') }));
+    expect(() => harness.core.unregisterBroker(9)).toThrow(expect.objectContaining({ code: 'BROKER_ID_NOT_REGISTERED' }));
+    harness.commit(harness.core.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [other] }]));
+    harness.commit(harness.core.alterPartition({ ...harness.partitionRequest('t', 0), isr: [holder, other] }));
+    expect(harness.partition('t', 0).replicas).toEqual([other]);
+    harness.commit(harness.core.unregisterBroker(holder));
+    expect(harness.image.brokers.has(holder)).toBe(false);
+  });
+
   it('fences a broker after its session timeout and moves its leaderships within the ISR', () => {
     const harness = clusterOf(3);
     harness.createTopic('orders', 3, 3);

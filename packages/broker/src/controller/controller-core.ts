@@ -191,6 +191,23 @@ export class ControllerCore {
     return { records, response: { isCaughtUp, isFenced, shouldShutdown } };
   }
 
+  /**
+   * Removes a broker's registration (decommissioning: its replicas were moved away first). As in
+   * Kafka, a broker still running registers again with its next heartbeat.
+   */
+  unregisterBroker(brokerId: number): ControllerResult<null> {
+    const broker = this.image.brokers.get(brokerId);
+    if (broker === undefined) throw controllerError('BROKER_ID_NOT_REGISTERED', `broker ${brokerId} is not registered`);
+    const held = [...allPartitions(this.image)].filter((partition) => partition.replicas.includes(brokerId));
+    if (held.length > 0) {
+      const named = held.slice(0, 3).map((p) => `${p.topicName}-${p.partition}`);
+      const more = held.length > named.length ? ` and ${held.length - named.length} more` : '';
+      throw controllerError('INVALID_REQUEST', `broker ${brokerId} still holds replicas of ${named.join(', ')}${more}; reassign them first`);
+    }
+    this.lastContactMs.delete(brokerId);
+    return { records: [{ type: 'UnregisterBroker', brokerId, brokerEpoch: broker.brokerEpoch }], response: null };
+  }
+
   /** Fences every unfenced broker whose session expired; called on a timer. */
   fenceExpiredBrokers(nowMs: number): ControllerResult<readonly number[]> {
     const records: MetadataRecord[] = [];

@@ -5,6 +5,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { ControllerDriver } from '../controller/controller-driver.js';
 import { ongoingReassignments } from '../controller/reassignment.js';
 import { isTopicConfigKey, resolveTopicConfig, topicConfigDefinitions } from '../topic-config.js';
+import { describeLogDirs, type LocalReplicaLog } from './log-dirs.js';
 
 export interface AdminContext {
   readonly controller: ControllerDriver;
@@ -16,6 +17,9 @@ export interface AdminContext {
   readonly controllerId: () => number;
   /** Changes the quorum's voters; undefined when this node does not lead the quorum. */
   readonly changeVoters: (change: { readonly type: 'addVoter' | 'removeVoter'; readonly nodeId: number }) => Promise<void> | undefined;
+  /** This node's data directory and the replica logs in it. */
+  readonly dataDir: string;
+  readonly localLogs: () => readonly LocalReplicaLog[];
 }
 
 type Wire = Messages;
@@ -127,6 +131,23 @@ export function adminHandlers(context: AdminContext): Partial<ServiceHandlers<'A
         (remote, request) => remote.alterPartitionReassignments(request),
         (error) => ({ ...toWireError(error), topics: [] }),
       ),
+    unregisterBroker: (call, callback) =>
+      onController(
+        call,
+        callback,
+        async (request) => {
+          await controller.run((core) => core.unregisterBroker(request.brokerId));
+          return noError;
+        },
+        (remote, request) => remote.unregisterBroker(request),
+        (error) => toWireError(error),
+      ),
+    describeLogDirs: (call, callback) => {
+      describeLogDirs(context.dataDir, context.localLogs(), call.request).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(null, { ...toWireError(asEddyError(error)), logDirs: [] }),
+      );
+    },
     listPartitionReassignments: (call, callback) => {
       callback(null, listPartitionReassignments(context.image(), call.request));
     },
