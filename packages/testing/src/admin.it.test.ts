@@ -244,6 +244,8 @@ describe('the admin API against an in-process 3-node cluster', () => {
   });
 
   it('decommissions a broker: moves every replica off it, then unregisters it', async () => {
+    // The replicas go to the other brokers, which must all be running (one was restarted above).
+    await waitFor('every broker running', async () => ((await admin.describeCluster({ includeFencedBrokers: true })).brokers.every((b) => !b.isFenced) ? true : undefined));
     const controller = (await admin.describeCluster()).controller;
     const leaving = [1, 2, 3].find((id) => id !== controller)!;
     const staying = [1, 2, 3].find((id) => id !== controller && id !== leaving)!;
