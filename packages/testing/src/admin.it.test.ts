@@ -69,7 +69,7 @@ describe('the admin API against an in-process 3-node cluster', () => {
     // Answered from the metadata of whichever broker the client asks, which may lag a moment.
     const described = await waitFor('three brokers described', async () => {
       const cluster3 = await admin.describeCluster();
-      return cluster3.brokers.length === 3 ? cluster3 : undefined;
+      return cluster3.brokers.length === 3 && cluster3.controller > 0 ? cluster3 : undefined;
     });
     expect(described.brokers.map((b) => b.brokerId)).toEqual([1, 2, 3]);
     expect(described.brokers.every((b) => !b.isFenced && b.port > 0)).toBe(true);
