@@ -225,6 +225,7 @@ describe('the admin API against an in-process 3-node cluster', () => {
     const home = stuck.leader;
     const target = [1, 2, 3].find((id) => id !== home && id !== controller)!;
     await produce('stuck', stuck.partition, ['x', 'y', 'z']);
+    const homeEpoch = (await admin.describeCluster()).brokers.find((b) => b.brokerId === home)?.brokerEpoch;
     await cluster.node(home).kill();
 
     await admin.alterPartitionReassignments([{ topic: 'stuck', partition: stuck.partition, replicas: [target] }]);
@@ -240,6 +241,11 @@ describe('the admin API against an in-process 3-node cluster', () => {
     await waitFor('the target copy deleted', async () => ((await partitionDirs(target, 'stuck', stuck.partition)).length === 0 ? true : undefined));
 
     await cluster.node(home).restart();
+    // Running again means a new registration (a new broker epoch) that the controller unfenced.
+    await waitFor('the broker registered again and running', async () => {
+      const broker = (await admin.describeCluster({ includeFencedBrokers: true })).brokers.find((b) => b.brokerId === home);
+      return broker !== undefined && broker.brokerEpoch !== homeEpoch && !broker.isFenced ? true : undefined;
+    });
     await waitFor('the partition back online', async () => {
       const partition = await partitionOf('stuck', stuck.partition);
       return partition.replicas.join() === String(home) && partition.state === 'Online' ? true : undefined;
