@@ -270,7 +270,9 @@ describe('the admin API against an in-process 3-node cluster', () => {
     );
     expect(moves.map((m) => m.topic)).toContain('__consumer_offsets');
     await admin.alterPartitionReassignments(moves);
-    await waitFor('no replica left on the broker', async () => ((await admin.describeLogDirs(leaving))[0]?.partitions.length === 0 ? true : undefined));
+    // Dozens of partitions move at once; a refused ISR change is proposed again on the leader's
+    // next ISR check (replica.lag.time.max.ms / 2), so allow more than the default wait.
+    await waitFor('no replica left on the broker', async () => ((await admin.describeLogDirs(leaving))[0]?.partitions.length === 0 ? true : undefined), 60_000);
     await cluster.node(leaving).kill();
     await admin.unregisterBroker(leaving);
     const remaining = [1, 2, 3].filter((id) => id !== leaving);
