@@ -270,8 +270,7 @@ describe('the admin API against an in-process 3-node cluster', () => {
     );
     expect(moves.map((m) => m.topic)).toContain('__consumer_offsets');
     await admin.alterPartitionReassignments(moves);
-    // Dozens of partitions (every __consumer_offsets one) move at once: allow more than the default wait.
-    await waitFor('no replica left on the broker', async () => ((await admin.describeLogDirs(leaving))[0]?.partitions.length === 0 ? true : undefined), 60_000);
+    await waitFor('no replica left on the broker', async () => ((await admin.describeLogDirs(leaving))[0]?.partitions.length === 0 ? true : undefined));
     await cluster.node(leaving).kill();
     await admin.unregisterBroker(leaving);
     const remaining = [1, 2, 3].filter((id) => id !== leaving);
