@@ -5,3 +5,4 @@ export { componentLogger, createNodeLogger, type NodeLoggerOptions } from './nod
 export { defaultTopicConfig, resolveTopicConfig, type TopicConfig, topicConfigDefinitions } from './topic-config.js';
 export { coordinatorPartitionFor } from './group/index.js';
 export { OFFSETS_TOPIC } from './group-coordinator/index.js';
+export { type PlacementBroker, placeReplicas } from './controller/replica-placement.js';

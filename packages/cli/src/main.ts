@@ -8,6 +8,7 @@ import { registerGroupsCommands } from './commands/groups.js';
 import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerQuorumCommands } from './commands/quorum.js';
+import { registerReassignCommands } from './commands/reassign.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTopicsCommands } from './commands/topics.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerConsumeCommand(program);
   registerGroupsCommands(program);
   registerBrokersCommands(program);
+  registerReassignCommands(program);
   registerQuorumCommands(program);
   registerPerfCommands(program);
   return program;

@@ -112,6 +112,11 @@ describe('localReplicaChanges', () => {
     const isrOnly = replayAll(created.image, [{ type: 'PartitionChange', topicId: 't-orders', partition: 0, isr: [1, 2] }]);
     expect(localReplicaChanges(isrOnly.delta, 2)).toEqual({ leaders: [], followers: [], removed: [] });
     expect(localReplicaChanges(isrOnly.delta, 1).leaders.map((p) => p.isr)).toEqual([[1, 2]]);
+    // A reassignment that only marks a replica as leaving keeps the replica list, yet moves the
+    // partition epoch the leader must fence its next ISR change with.
+    const removingOnly = replayAll(created.image, [{ type: 'PartitionChange', topicId: 't-orders', partition: 0, removing: [3] }]);
+    expect(localReplicaChanges(removingOnly.delta, 1).leaders.map((p) => [p.removing, p.partitionEpoch])).toEqual([[[3], 1]]);
+    expect(localReplicaChanges(removingOnly.delta, 3)).toEqual({ leaders: [], followers: [], removed: [] });
 
     const deleted = replayAll(created.image, [{ type: 'RemoveTopic', topicId: 't-orders' }]);
     expect(localReplicaChanges(deleted.delta, 3).removed.map((r) => r.partition).sort()).toEqual([0, 1]);

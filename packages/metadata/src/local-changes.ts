@@ -16,8 +16,8 @@ export interface LocalReplicaChanges {
 
 /**
  * The replicas of `brokerId` the delta touched. A partition appears as leader or follower when
- * the broker is (still) a replica and its leader, leader epoch or replica set changed; as
- * removed when the broker left its replica set or its topic was deleted.
+ * the broker is (still) a replica and its leader, leader epoch or replica set changed (for its
+ * leader: any change); as removed when the broker left its replica set or its topic was deleted.
  */
 export function localReplicaChanges(delta: MetadataDelta, brokerId: number): LocalReplicaChanges {
   const leaders: PartitionImage[] = [];
@@ -37,7 +37,9 @@ export function localReplicaChanges(delta: MetadataDelta, brokerId: number): Loc
         before.leader !== partition.leader ||
         before.leaderEpoch !== partition.leaderEpoch ||
         before.replicas.join() !== partition.replicas.join() ||
-        (partition.leader === brokerId && before.isr.join() !== partition.isr.join());
+        // The leader fences its ISR proposals with the partition epoch, so it hears of every
+        // change (an ISR, or a reassignment's adding/removing), not only of new replicas.
+        (partition.leader === brokerId && before.partitionEpoch !== partition.partitionEpoch);
       if (!relevantChange) continue;
       (partition.leader === brokerId ? leaders : followers).push(partition);
     }

@@ -1,75 +1,6 @@
-import { Prng } from '@eddy/base';
-import { MetadataDelta, MetadataImage, NO_LEADER } from '@eddy/metadata';
+import { NO_LEADER } from '@eddy/metadata';
 import { describe, expect, it } from 'vitest';
-import { ControllerCore, type ControllerResult, defaultControllerConfig } from './controller-core.js';
-
-/** A controller with a tiny driver: every result's records are committed at once. */
-class Harness {
-  readonly core = new ControllerCore(MetadataImage.empty, new Prng(11), { ...defaultControllerConfig, sessionTimeoutMs: 1000 });
-  readonly epochs = new Map<number, number>();
-  nowMs = 0;
-
-  constructor() {
-    this.commit(this.core.becomeActive(this.nowMs));
-  }
-
-  get image(): MetadataImage {
-    return this.core.latestImage;
-  }
-
-  commit<T>(result: ControllerResult<T>): T {
-    const delta = new MetadataDelta(this.image);
-    for (const record of result.records) delta.replay(record);
-    this.core.onImage(delta.apply(this.image.offset + result.records.length));
-    return result.response;
-  }
-
-  addBroker(brokerId: number, rack: string | null = null): void {
-    const { brokerEpoch } = this.commit(
-      this.core.registerBroker({ brokerId, incarnationId: `inc-${brokerId}-${this.nowMs}`, endpoint: { host: '127.0.0.1', port: 9000 + brokerId }, rack }, this.nowMs),
-    );
-    this.epochs.set(brokerId, brokerEpoch);
-    this.heartbeat(brokerId);
-  }
-
-  heartbeat(brokerId: number, flags: { wantFence?: boolean; wantShutdown?: boolean } = {}) {
-    return this.commit(
-      this.core.brokerHeartbeat(
-        { brokerId, brokerEpoch: this.epochs.get(brokerId)!, metadataOffset: this.image.offset, wantFence: flags.wantFence ?? false, wantShutdown: flags.wantShutdown ?? false },
-        this.nowMs,
-      ),
-    );
-  }
-
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string> = {}) {
-    const [outcome] = this.commit(this.core.createTopics([{ name, partitions, replicationFactor, configs: new Map(Object.entries(configs)) }]));
-    return outcome!;
-  }
-
-  partition(topic: string, partition: number) {
-    return this.image.partition(topic, partition)!;
-  }
-
-  /** The AlterPartition request the partition's current leader would send. */
-  partitionRequest(topic: string, partition: number) {
-    const image = this.partition(topic, partition);
-    return {
-      brokerId: image.leader,
-      brokerEpoch: this.epochs.get(image.leader)!,
-      topicId: image.topicId,
-      partition,
-      leaderEpoch: image.leaderEpoch,
-      partitionEpoch: image.partitionEpoch,
-      isr: image.isr,
-    };
-  }
-}
-
-function clusterOf(n: number): Harness {
-  const harness = new Harness();
-  for (let id = 1; id <= n; id++) harness.addBroker(id);
-  return harness;
-}
+import { clusterOf, Harness } from './testing/controller-harness.js';
 
 describe('ControllerCore: brokers', () => {
   it('gives a new cluster an id and registers brokers fenced until they catch up', () => {
@@ -104,6 +35,20 @@ describe('ControllerCore: brokers', () => {
     expect(() => harness.core.brokerHeartbeat({ brokerId: 9, brokerEpoch: 1, metadataOffset: 0, wantFence: false, wantShutdown: false }, 5)).toThrow(
       expect.objectContaining({ code: 'BROKER_ID_NOT_REGISTERED' }),
     );
+  });
+
+  it('unregisters a broker only once its replicas have moved away', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('t', 1, 1);
+    const holder = harness.partition('t', 0).replicas[0]!;
+    const other = holder === 1 ? 2 : 1;
+    expect(() => harness.core.unregisterBroker(holder)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('t-0') }));
+    expect(() => harness.core.unregisterBroker(9)).toThrow(expect.objectContaining({ code: 'BROKER_ID_NOT_REGISTERED' }));
+    harness.commit(harness.core.alterPartitionReassignments([{ topic: 't', partition: 0, replicas: [other] }]));
+    harness.commit(harness.core.alterPartition({ ...harness.partitionRequest('t', 0), isr: [holder, other] }));
+    expect(harness.partition('t', 0).replicas).toEqual([other]);
+    harness.commit(harness.core.unregisterBroker(holder));
+    expect(harness.image.brokers.has(holder)).toBe(false);
   });
 
   it('fences a broker after its session timeout and moves its leaderships within the ISR', () => {

@@ -11,6 +11,7 @@ import {
 import { resolveTopicConfig, topicConfigProblem } from '../topic-config.js';
 import { controllerError } from './controller-errors.js';
 import { allPartitions, electForLeaderless, electPreferred, removeBrokersFromPartition } from './partition-leadership.js';
+import { cancelReassignment, completeReassignment, originalReplicas, startReassignment, targetReplicas } from './reassignment.js';
 import { placeReplicas } from './replica-placement.js';
 import { topicNameProblem } from './topic-name.js';
 
@@ -96,6 +97,15 @@ export interface AlterPartitionRequest {
 export interface PartitionRef {
   readonly topic: string;
   readonly partition: number;
+}
+
+export interface ReassignmentRequest extends PartitionRef {
+  /** The target replicas, preferred leader first; null cancels the ongoing reassignment. */
+  readonly replicas: readonly number[] | null;
+}
+
+export interface PartitionOutcome extends PartitionRef {
+  readonly error?: EddyError;
 }
 
 /**
@@ -188,6 +198,23 @@ export class ControllerCore {
     return { records, response: { isCaughtUp, isFenced, shouldShutdown } };
   }
 
+  /**
+   * Removes a broker's registration (decommissioning: its replicas were moved away first). As in
+   * Kafka, a broker still running registers again with its next heartbeat.
+   */
+  unregisterBroker(brokerId: number): ControllerResult<null> {
+    const broker = this.image.brokers.get(brokerId);
+    if (broker === undefined) throw controllerError('BROKER_ID_NOT_REGISTERED', `broker ${brokerId} is not registered`);
+    const held = [...allPartitions(this.image)].filter((partition) => partition.replicas.includes(brokerId));
+    if (held.length > 0) {
+      const named = held.slice(0, 3).map((p) => `${p.topicName}-${p.partition}`);
+      const more = held.length > named.length ? ` and ${held.length - named.length} more` : '';
+      throw controllerError('INVALID_REQUEST', `broker ${brokerId} still holds replicas of ${named.join(', ')}${more}; reassign them first`);
+    }
+    this.lastContactMs.delete(brokerId);
+    return { records: [{ type: 'UnregisterBroker', brokerId, brokerEpoch: broker.brokerEpoch }], response: null };
+  }
+
   /** Fences every unfenced broker whose session expired; called on a timer. */
   fenceExpiredBrokers(nowMs: number): ControllerResult<readonly number[]> {
     for (const brokerId of this.image.brokers.keys()) if (!this.lastContactMs.has(brokerId)) this.lastContactMs.set(brokerId, nowMs);
@@ -267,7 +294,8 @@ export class ControllerCore {
     if (totalCount - current > this.config.partitionsPerRequestMax) {
       throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions can be added at once`);
     }
-    const replicationFactor = topic.partitions.get(0)?.replicas.length ?? 1;
+    const first = topic.partitions.get(0);
+    const replicationFactor = first === undefined ? 1 : targetReplicas(first).length;
     const placement = this.placement(current, totalCount - current, replicationFactor);
     const records = placement.map((replicas, i) => this.newPartitionRecord(topic.topicId, current + i, replicas));
     return { records, response: null };
@@ -306,7 +334,38 @@ export class ControllerCore {
     const ineligible = added.filter((replica) => !this.isEligible(replica));
     if (ineligible.length > 0) throw controllerError('INELIGIBLE_REPLICA', `brokers ${ineligible.join(',')} cannot join the ISR of ${where}`);
     const change: PartitionChangeRecord = { type: 'PartitionChange', topicId: request.topicId, partition: request.partition, isr };
-    return { records: [change], response: { ...partition, isr, partitionEpoch: partition.partitionEpoch + 1 } };
+    const next: PartitionImage = { ...partition, isr, partitionEpoch: partition.partitionEpoch + 1 };
+    // The last adding replica joining the ISR completes a reassignment. That is a second change
+    // in the same entry: the leader's answer is the ISR it asked for, and it learns the new
+    // replica set (and maybe its loss of leadership) from the metadata log, as every node does.
+    const completion = completeReassignment(next, (id) => this.isEligible(id));
+    return { records: completion === undefined ? [change] : [change, completion], response: next };
+  }
+
+  /**
+   * Starts, replaces or cancels (replicas: null) reassignments, each partition on its own: an
+   * invalid one is reported and the others go ahead. A partition whose new replicas are all in
+   * sync already (a reorder, a smaller replication factor) completes at once.
+   */
+  alterPartitionReassignments(requests: readonly ReassignmentRequest[]): ControllerResult<readonly PartitionOutcome[]> {
+    const records: PartitionChangeRecord[] = [];
+    const outcomes: PartitionOutcome[] = [];
+    const seen = new Set<string>();
+    for (const request of requests) {
+      const ref = { topic: request.topic, partition: request.partition };
+      const key = `${request.topic}\u0000${request.partition}`;
+      const duplicate = seen.has(key);
+      seen.add(key);
+      try {
+        if (duplicate) throw controllerError('INVALID_REQUEST', `partition ${request.topic}-${request.partition} appears twice in one request`);
+        const change = this.reassignmentChange(request);
+        if (change !== undefined) records.push(change);
+        outcomes.push(ref);
+      } catch (error: unknown) {
+        outcomes.push({ ...ref, error: asEddyError(error) });
+      }
+    }
+    return { records, response: outcomes };
   }
 
   /** Preferred-leader election for the given partitions, or for all when none are given. */
@@ -338,6 +397,35 @@ export class ControllerCore {
       records: [{ type: 'ProducerIds', brokerId, brokerEpoch, nextProducerId: firstProducerId + count }],
       response: { firstProducerId, count },
     };
+  }
+
+  private reassignmentChange(request: ReassignmentRequest): PartitionChangeRecord | undefined {
+    const partition = this.image.partition(request.topic, request.partition);
+    if (partition === undefined) throw controllerError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${request.topic}-${request.partition} does not exist`);
+    const isEligible = (id: number): boolean => this.isEligible(id);
+    if (request.replicas === null) return cancelReassignment(partition, isEligible);
+    this.checkTargetReplicas(partition, request.replicas);
+    return startReassignment(partition, request.replicas, isEligible);
+  }
+
+  /**
+   * A target is a non-empty list of distinct registered brokers; the brokers it adds must be
+   * able to take a replica now (unfenced, not shutting down). Replicas the partition already
+   * has may be down: moving a partition away from a dead broker is what reassignment is for.
+   */
+  private checkTargetReplicas(partition: PartitionImage, target: readonly number[]): void {
+    const where = `${partition.topicName}-${partition.partition}`;
+    const invalid = (why: string): EddyError => controllerError('INVALID_REPLICA_ASSIGNMENT', `the new replicas [${target.join(',')}] of ${where} ${why}`);
+    if (target.length === 0) throw invalid('are empty');
+    if (new Set(target).size !== target.length) throw invalid('name a broker twice');
+    const original = originalReplicas(partition);
+    for (const brokerId of target) {
+      const broker = this.image.brokers.get(brokerId);
+      if (broker === undefined) throw invalid(`include broker ${brokerId}, which is not registered`);
+      if (!original.includes(brokerId) && !this.isEligible(brokerId)) {
+        throw invalid(`include broker ${brokerId}, which is ${broker.fenced ? 'fenced' : 'shutting down'}`);
+      }
+    }
   }
 
   private topicCreation(request: CreateTopicRequest): { records: MetadataRecord[]; topicId: string } {

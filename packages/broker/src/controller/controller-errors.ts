@@ -16,7 +16,9 @@ export type ControllerErrorCode =
   | 'NOT_LEADER_OR_FOLLOWER'
   | 'FENCED_LEADER_EPOCH'
   | 'INVALID_UPDATE_VERSION'
-  | 'INELIGIBLE_REPLICA';
+  | 'INELIGIBLE_REPLICA'
+  | 'REASSIGNMENT_IN_PROGRESS'
+  | 'NO_REASSIGNMENT_IN_PROGRESS';
 
 export function controllerError(code: ControllerErrorCode, message: string): EddyError {
   return toEddyError(code, message);

@@ -169,6 +169,12 @@ export class EddyNode {
           remoteController: () => remoteController('AdminService'),
           controllerId,
           changeVoters: (change) => (quorum?.isLeader === true ? quorum.changeMembership(change) : undefined),
+          dataDir: config.dataDir,
+          localLogs: () =>
+            replicaManager.status().flatMap((replica) => {
+              const log = logManager.get(replica.topic, replica.partition);
+              return log === undefined ? [] : [{ ...replica, sizeBytes: log.sizeBytes }];
+            }),
           describeQuorum: () =>
             quorum?.isLeader === true
               ? tracker.describe(quorum.status(), loader.image.clusterId ?? '', clock.wallMs(), (id) => transport.lastAnswerFrom(id), endpointOf)

@@ -3,7 +3,9 @@ import type { MetadataImage } from '@eddy/metadata';
 import { type Messages, noError, type ServiceClient, type ServiceHandlers, toEddyError, toWireError } from '@eddy/protocol';
 import type * as grpc from '@grpc/grpc-js';
 import type { ControllerDriver } from '../controller/controller-driver.js';
+import { ongoingReassignments } from '../controller/reassignment.js';
 import { isTopicConfigKey, resolveTopicConfig, topicConfigDefinitions } from '../topic-config.js';
+import { describeLogDirs, type LocalReplicaLog } from './log-dirs.js';
 
 export interface AdminContext {
   readonly controller: ControllerDriver;
@@ -15,6 +17,9 @@ export interface AdminContext {
   readonly controllerId: () => number;
   /** Changes the quorum's voters; undefined when this node does not lead the quorum. */
   readonly changeVoters: (change: { readonly type: 'addVoter' | 'removeVoter'; readonly nodeId: number }) => Promise<void> | undefined;
+  /** This node's data directory and the replica logs in it. */
+  readonly dataDir: string;
+  readonly localLogs: () => readonly LocalReplicaLog[];
 }
 
 type Wire = Messages;
@@ -113,17 +118,39 @@ export function adminHandlers(context: AdminContext): Partial<ServiceHandlers<'A
         async (request) => {
           const refs = request.allPartitions ? undefined : request.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
           const moved = await controller.run((core) => core.electPreferredLeaders(refs));
-          const byTopic = new Map<string, Wire['PartitionResult'][]>();
-          for (const ref of moved) {
-            const list = byTopic.get(ref.topic) ?? [];
-            list.push({ ...noError, partition: ref.partition });
-            byTopic.set(ref.topic, list);
-          }
-          return { ...noError, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
+          return { ...noError, topics: groupByTopic(moved, (ref) => ({ ...noError, partition: ref.partition })).map(([topic, partitions]) => ({ topic, partitions })) };
         },
         (remote, request) => remote.electLeaders(request),
         (error) => ({ ...toWireError(error), topics: [] }),
       ),
+    alterPartitionReassignments: (call, callback) =>
+      onController(
+        call,
+        callback,
+        (request) => alterPartitionReassignments(controller, request),
+        (remote, request) => remote.alterPartitionReassignments(request),
+        (error) => ({ ...toWireError(error), topics: [] }),
+      ),
+    unregisterBroker: (call, callback) =>
+      onController(
+        call,
+        callback,
+        async (request) => {
+          await controller.run((core) => core.unregisterBroker(request.brokerId));
+          return noError;
+        },
+        (remote, request) => remote.unregisterBroker(request),
+        (error) => toWireError(error),
+      ),
+    describeLogDirs: (call, callback) => {
+      describeLogDirs(context.dataDir, context.localLogs(), call.request).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(null, { ...toWireError(asEddyError(error)), logDirs: [] }),
+      );
+    },
+    listPartitionReassignments: (call, callback) => {
+      callback(null, listPartitionReassignments(context.image(), call.request));
+    },
     describeCluster: (call, callback) => {
       const image = context.image();
       const brokers = [...image.brokers.values()]
@@ -228,6 +255,49 @@ async function createTopics(controller: ControllerDriver, request: Wire['CreateT
         : { ...toWireError(outcome.error), name: outcome.name, topicId: '', numPartitions: -1, replicationFactor: -1 };
     }),
   };
+}
+
+async function alterPartitionReassignments(
+  controller: ControllerDriver,
+  request: Wire['AlterPartitionReassignmentsRequest'],
+): Promise<Wire['AlterPartitionReassignmentsResponse']> {
+  if (request.throttleBytesPerSec > 0n) {
+    // Refused rather than ignored: a move the operator believes throttled could swamp the cluster.
+    throw toEddyError('INVALID_REQUEST', 'throttling reassignment traffic is not supported yet; run the reassignment without a throttle');
+  }
+  const requests = request.topics.flatMap((topic) =>
+    topic.partitions.map((p) => ({ topic: topic.name, partition: p.partition, replicas: p.cancel ? null : p.replicas })),
+  );
+  const outcomes = await controller.run((core) => core.alterPartitionReassignments(requests));
+  const results = groupByTopic(outcomes, (outcome) => ({ ...(outcome.error === undefined ? noError : toWireError(outcome.error)), partition: outcome.partition }));
+  return { ...noError, topics: results.map(([topic, partitions]) => ({ topic, partitions })) };
+}
+
+/** Answered from this node's image: the client sends it to the active controller, whose image is the latest. */
+function listPartitionReassignments(image: MetadataImage, request: Wire['ListPartitionReassignmentsRequest']): Wire['ListPartitionReassignmentsResponse'] {
+  const refs = request.topics.length === 0 ? undefined : request.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+  try {
+    const ongoing = groupByTopic(ongoingReassignments(image, refs), (o) => ({
+      partition: o.partition,
+      replicas: [...o.replicas],
+      addingReplicas: [...o.adding],
+      removingReplicas: [...o.removing],
+    }));
+    return { ...noError, topics: ongoing.map(([name, partitions]) => ({ name, partitions })) };
+  } catch (error: unknown) {
+    return { ...toWireError(asEddyError(error)), topics: [] };
+  }
+}
+
+/** Per-partition answers grouped by topic, in first-seen topic order. */
+function groupByTopic<T extends { readonly topic: string }, R>(items: readonly T[], entry: (item: T) => R): [string, R[]][] {
+  const byTopic = new Map<string, R[]>();
+  for (const item of items) {
+    const list = byTopic.get(item.topic) ?? [];
+    list.push(entry(item));
+    byTopic.set(item.topic, list);
+  }
+  return [...byTopic];
 }
 
 function asEddyError(error: unknown): EddyError {

@@ -277,11 +277,19 @@ export interface Admin {
   deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
   /** Deletes empty groups with their offsets. */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /**
+   * Moves partitions to the given replicas (preferred leader first; the replication factor may
+   * change), as Kafka's KIP-455 does: new replicas catch up as followers, and once all are in
+   * the ISR the old ones are dropped and delete their data. Resolves once the moves have
+   * started. Brokers refuse a throttle (INVALID_REQUEST) until they can enforce one.
+   */
   alterPartitionReassignments(
     reassignments: readonly { readonly topic: string; readonly partition: number; readonly replicas: readonly number[] }[],
     options?: { readonly timeoutMs?: number; readonly throttleBytesPerSec?: bigint },
   ): Promise<void>;
+  /** Reverts ongoing moves to the original replicas (NO_REASSIGNMENT_IN_PROGRESS when none runs). */
   cancelPartitionReassignments(partitions: readonly TopicPartition[], options?: { readonly timeoutMs?: number }): Promise<void>;
+  /** The moves in flight among the given partitions (all when none are given). */
   listPartitionReassignments(partitions?: readonly TopicPartition[]): Promise<PartitionReassignment[]>;
   /** Elects leaders (preferred by default) for the given partitions, or all partitions. */
   electLeaders(options?: { readonly type?: 'preferred' | 'unclean'; readonly partitions?: readonly TopicPartition[]; readonly timeoutMs?: number }): Promise<ElectionResult[]>;
