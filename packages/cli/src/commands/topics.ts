@@ -95,13 +95,21 @@ async function overriddenConfigs(admin: Admin, topic: string): Promise<string> {
     .join(',');
 }
 
-/** Kafka's layout: a header line per topic, then one tab-separated line per partition. */
+/**
+ * Kafka's layout: a header line per topic, then one tab-separated line per partition. During a
+ * reassignment the partition line names the replicas being added and removed, and the
+ * replication factor counts the replicas that will remain, as Kafka's TopicCommand does.
+ */
 export function formatTopic(topic: TopicDescription, configs: string, withHeader: boolean): string {
-  const replicationFactor = topic.partitions[0]?.replicas.length ?? 0;
+  const first = topic.partitions[0];
+  const replicationFactor = first === undefined ? 0 : first.replicas.length - first.removingReplicas.length;
   const header = `Topic: ${topic.topic}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs}\n`;
-  const lines = topic.partitions.map(
-    (p) =>
-      `\tTopic: ${topic.topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\tState: ${p.state}\n`,
-  );
+  const lines = topic.partitions.map((p) => {
+    const moving =
+      (p.addingReplicas.length > 0 ? `\tAdding Replicas: ${p.addingReplicas.join(',')}` : '') +
+      (p.removingReplicas.length > 0 ? `\tRemoving Replicas: ${p.removingReplicas.join(',')}` : '');
+    const leader = p.leader < 0 ? 'none' : p.leader;
+    return `\tTopic: ${topic.topic}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}${moving}\tState: ${p.state}\n`;
+  });
   return (withHeader ? header : '') + lines.join('');
 }
