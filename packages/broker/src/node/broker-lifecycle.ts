@@ -17,6 +17,8 @@ export interface BrokerLifecycleOptions {
   readonly controller: () => ServiceClient<'ControllerService'> | undefined;
   /** The highest metadata offset this node has applied. */
   readonly metadataOffset: () => number;
+  /** Called after each successful registration, once `brokerEpoch` is known. */
+  readonly onRegistered?: () => void;
   readonly heartbeatIntervalMs: number;
   readonly logger: Logger;
 }
@@ -98,6 +100,7 @@ export class BrokerLifecycle {
       this.epoch = Number(response.brokerEpoch);
       this.stateNow = 'fenced';
       logger.info({ brokerEpoch: this.epoch }, 'registered with the controller');
+      this.options.onRegistered?.();
       await this.beat();
     } catch (error: unknown) {
       logger.debug({ err: error }, 'registration failed; retrying');

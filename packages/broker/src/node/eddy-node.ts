@@ -19,6 +19,7 @@ import { adminHandlers } from '../server/admin-handlers.js';
 import { controllerHandlers } from '../server/controller-handlers.js';
 import { metadataResponse } from '../server/metadata-response.js';
 import { BrokerLifecycle } from './broker-lifecycle.js';
+import { CatchUpGate } from './catch-up-gate.js';
 import { NodeConnections } from './node-connections.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 
@@ -207,9 +208,20 @@ export class EddyNode {
     });
     const startedQuorum = quorum;
 
-    // Before the replicas: the coordinator learns of __consumer_offsets roles only as they change.
-    groupCoordinator.start();
-    replicaManager.start();
+    // Replicas and coordinators start once the broker's metadata has caught up with its own
+    // registration, never from replayed metadata alone (see CatchUpGate).
+    const catchUp = new CatchUpGate(
+      () => lifecycle?.brokerEpoch ?? -1,
+      () => loader.image.offset,
+      () => {
+        stopWatchingCatchUp();
+        // Before the replicas: the coordinator learns of __consumer_offsets roles only as they change.
+        groupCoordinator.start();
+        replicaManager.start();
+        logger.info({ metadataOffset: loader.image.offset }, 'metadata caught up with the registration: serving partitions');
+      },
+    );
+    const stopWatchingCatchUp = loader.subscribe(() => catchUp.check());
     const voterIds = [...config.controllerQuorum.keys()];
     let registrationAttempts = 0;
     lifecycle = new BrokerLifecycle({
@@ -225,6 +237,7 @@ export class EddyNode {
         return leader === undefined ? undefined : connections.service(leader, 'ControllerService');
       },
       metadataOffset: () => loader.image.offset,
+      onRegistered: () => catchUp.check(),
       heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
       logger: componentLogger(logger, 'broker-lifecycle'),
     });
