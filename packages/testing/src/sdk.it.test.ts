@@ -4,9 +4,15 @@
  * against the fake cluster the client's unit tests use.
  */
 import { type Consumer, type ConsumerRecord, Eddy, NoOffsetForPartitionError, partitionForKey } from '@eddy/client';
+import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './start-cluster.js';
 import { waitFor } from './wait-for.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 let cluster: TestCluster;
 let eddy: Eddy;
@@ -239,5 +245,39 @@ describe('the SDK against an in-process 3-node cluster', () => {
     expect((await pollRecords(latest, 1)).map((r) => r.value?.toString())).toEqual(['new']);
     await latest.close();
     await producer.close();
+  });
+
+  it('lets a process that used every part of the SDK exit on its own once it closed the client', async () => {
+    await createTopic('exit-test', 3);
+    // Everything the client opened (channels, streams, heartbeats, timers) must be gone after
+    // eddy.close(), or the event loop would keep this child alive until the test kills it.
+    const script = `import { Eddy } from '@eddy/client';
+const eddy = new Eddy({ bootstrapServers: ${JSON.stringify(cluster.bootstrapServers.split(','))}, clientId: 'exit-child' });
+await eddy.admin().describeCluster();
+const producer = eddy.producer({ acks: 'all' });
+await producer.send({ topic: 'exit-test', messages: [{ key: 'k', value: 'v' }, { value: 'w' }] });
+const member = eddy.consumer({ groupId: 'exit-group', fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 100 });
+await member.subscribe(['exit-test']);
+for (let read = 0; read < 2; ) read += (await member.poll({ timeoutMs: 500 })).length;
+await member.commit();
+const manual = eddy.consumer({ fromBeginning: true });
+await manual.assign([{ topic: 'exit-test', partition: 0 }]);
+await manual.poll({ timeoutMs: 200 });
+await eddy.close();
+process.stdout.write('closed ' + Date.now());
+`;
+    const started = Date.now();
+    // Evaluated from this package's folder, so '@eddy/client' resolves to the workspace's sources.
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--conditions=@eddy/source', '--import', 'tsx', '--input-type=module', '--eval', script], {
+      cwd: here,
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    const exitedAt = Date.now();
+    expect(stderr).toBe('');
+    const closedAt = Number(/^closed (\d+)$/.exec(stdout)?.[1]);
+    expect(closedAt).toBeGreaterThan(started);
+    // No handle held the loop open after close(): the process ended right after it.
+    expect(exitedAt - closedAt).toBeLessThan(1_000);
   });
 });
