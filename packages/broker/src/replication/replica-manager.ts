@@ -1643,6 +1643,13 @@ export class ReplicaManager {
     return this.replicasByKey.get(partitionKey(topic, partition))?.isLeader === true;
   }
 
+  /** Fetch round trips this node's follower fetchers completed so far, over their leaders (tests, status). */
+  followerFetchCount(): number {
+    let count = 0;
+    for (const fetcher of this.fetchers.values()) count += fetcher.fetchCount;
+    return count;
+  }
+
   /** Resolves once every role change and append submitted so far has finished (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all([...this.replicasByKey.values()].map((replica) => replica.serial.idle()));
