@@ -57,6 +57,12 @@ export const clientLimits = {
   requestBytesMax: messageBytesMax - 1024 * 1024,
   /** The largest batch a producer builds. */
   batchBytesMax: recordBatchBytesMax,
+  /**
+   * How many times batchSize a partition's open batch may grow to while the partition cannot
+   * send (its requests in flight are at the limit): its records wait anyway, and one larger
+   * batch costs the brokers far less than many small ones.
+   */
+  blockedBatchGrowthFactor: 16,
   /** Calls kept by the fake broker for inspection (tests). */
   fakeCallLogMax: 10_000,
 } as const;

@@ -129,6 +129,36 @@ describe('batching', () => {
     expect(cluster.batchCount('t', 0)).toBeGreaterThanOrEqual(4);
   });
 
+  it('lets a blocked partition grow its open batch beyond batchSize (up to 16 times), then sends it at once', async () => {
+    const { eddy, cluster } = await setUp(1);
+    // The first request's answer is lost: the partition's only in-flight slot stays taken until
+    // the request times out, and everything sent meanwhile waits.
+    let dropped = 0;
+    cluster.onProduce = () => (dropped++ < 1 ? 'drop-response' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, maxInFlight: 1, batchSize: 1_024, requestTimeoutMs: 500 });
+    const value = Buffer.alloc(100, 1);
+    const first = producer.send({ topic: 't', messages: [{ value }] });
+    await waitFor(() => cluster.callsTo('Produce').length === 1, 5_000, 'the first request');
+    // About 40 × 110 bytes: four batches of 1 KiB, or one grown batch; then about 240 × 110
+    // bytes more, which a batch of at most 16 KiB cannot hold.
+    const blocked = [...Array(40).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }));
+    await Promise.all([first, ...blocked]);
+    // The retried first batch, then one grown batch.
+    expect(cluster.batchCount('t', 0)).toBe(2);
+    expect(cluster.callsTo('Produce')).toHaveLength(3);
+    expect(cluster.records('t', 0)).toHaveLength(41);
+
+    dropped = 0;
+    const before = cluster.batchCount('t', 0);
+    const start = producer.send({ topic: 't', messages: [{ value }] });
+    await waitFor(() => cluster.callsTo('Produce').length === 4, 5_000, 'the next request');
+    const many = [...Array(240).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }));
+    await Promise.all([start, ...many]);
+    // 1 + at least two batches: growth stops at 16 KiB.
+    expect(cluster.batchCount('t', 0) - before).toBeGreaterThanOrEqual(3);
+    expect(cluster.records('t', 0)).toHaveLength(282);
+  });
+
   it('waits lingerMs for a partial batch', async () => {
     const { eddy } = await setUp(1);
     const producer = eddy.producer({ lingerMs: 200 });

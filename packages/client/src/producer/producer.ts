@@ -106,6 +106,8 @@ interface ResolvedProducerOptions {
   readonly idempotent: boolean;
   readonly lingerMs: number;
   readonly batchSize: number;
+  /** What an open batch may grow to while its partition cannot send (see blockedBatchGrowthFactor). */
+  readonly blockedBatchSize: number;
   readonly maxInFlight: number;
   readonly bufferMemory: number;
   readonly maxBlockMs: number;
@@ -137,11 +139,16 @@ export function resolveProducerOptions(options: ProducerOptions, requestTimeoutM
   const batchSize = positiveInteger('batchSize', options.batchSize, clientDefaults.batchSizeBytes);
   const maxRequestBytes = positiveInteger('maxRequestBytes', options.maxRequestBytes, clientDefaults.produceRequestBytesMax);
   if (maxRequestBytes > clientLimits.requestBytesMax) throw new InvalidConfigError(`maxRequestBytes must be at most ${clientLimits.requestBytesMax}`);
+  const effectiveBatchSize = Math.min(batchSize, bufferMemory, clientLimits.batchBytesMax);
   return {
     acks,
     idempotent,
     lingerMs: positiveInteger('lingerMs', options.lingerMs, clientDefaults.lingerMs, 0),
-    batchSize: Math.min(batchSize, bufferMemory, clientLimits.batchBytesMax),
+    batchSize: effectiveBatchSize,
+    blockedBatchSize: Math.max(
+      effectiveBatchSize,
+      Math.min(effectiveBatchSize * clientLimits.blockedBatchGrowthFactor, Math.floor(bufferMemory / 4), maxRequestBytes, clientLimits.batchBytesMax),
+    ),
     maxInFlight,
     bufferMemory,
     maxBlockMs: positiveInteger('maxBlockMs', options.maxBlockMs, clientDefaults.maxBlockMs, 0),
@@ -402,7 +409,8 @@ export class ProducerClient implements Producer {
       this.queues.set(key, queue);
     }
     let batch = queue.waiting.at(-1);
-    if (batch === undefined || batch.full || batch.records === undefined || batch.estimatedBytes + message.bytes > this.options.batchSize) {
+    const batchLimit = this.batchLimit(queue);
+    if (batch === undefined || batch.full || batch.records === undefined || batch.estimatedBytes + message.bytes > batchLimit) {
       if (batch !== undefined && !batch.full && batch.records !== undefined) this.closeBatch(batch);
       batch = new ProducerBatch(topic, message.partition, this.cluster.nowMs());
       queue.waiting.push(batch);
@@ -411,12 +419,25 @@ export class ProducerClient implements Producer {
       this.armWake(batch.createdMs + this.options.lingerMs);
     }
     batch.append(message.record, message.timestamp, message.bytes, sink, index);
-    if (batch.estimatedBytes >= this.options.batchSize) {
+    if (batch.estimatedBytes >= batchLimit) {
       this.closeBatch(batch);
       this.scheduleDrain();
     } else if (this.options.lingerMs === 0) {
       this.scheduleDrain();
     }
+  }
+
+  /**
+   * How large the partition's open batch may grow: batchSize, or blockedBatchSize while the
+   * partition cannot send anyway (its batches in flight, or its broker's requests, are at the
+   * limit). Under load this turns many small requests, appends and replication round trips into
+   * a few large ones, without waiting longer than the records would have.
+   */
+  private batchLimit(queue: PartitionQueue): number {
+    if (queue.inFlight.length === 0) return this.options.batchSize;
+    if (this.options.idempotent && queue.inFlight.length >= clientLimits.idempotentInFlightPerPartitionMax) return this.options.blockedBatchSize;
+    const link = queue.inFlightBroker === undefined ? undefined : this.links.get(queue.inFlightBroker);
+    return link !== undefined && link.inFlightRequests >= this.options.maxInFlight ? this.options.blockedBatchSize : this.options.batchSize;
   }
 
   private closeBatch(batch: ProducerBatch): void {
@@ -480,7 +501,8 @@ export class ProducerClient implements Producer {
           wakeAtMs = Math.min(wakeAtMs, queue.retryAtMs);
           continue;
         }
-        if (!head.full && !force && head.attempts === 0) {
+        // A batch that grew to batchSize while its partition was blocked goes out at once.
+        if (!head.full && !force && head.attempts === 0 && head.estimatedBytes < this.options.batchSize) {
           const dueMs = head.createdMs + this.options.lingerMs;
           if (nowMs < dueMs) {
             wakeAtMs = Math.min(wakeAtMs, dueMs);
