@@ -63,6 +63,12 @@ export const clientLimits = {
    * batch costs the brokers far less than many small ones.
    */
   blockedBatchGrowthFactor: 16,
+  /**
+   * A grown batch stays within this: the brokers' default max.message.bytes (1 MiB + 12). A
+   * topic with a lower max.message.bytes refuses a grown batch once (MESSAGE_TOO_LARGE); the
+   * producer then stops growing that topic's batches.
+   */
+  blockedBatchBytesMax: 1024 * 1024,
   /** Calls kept by the fake broker for inspection (tests). */
   fakeCallLogMax: 10_000,
 } as const;

@@ -147,7 +147,7 @@ export function resolveProducerOptions(options: ProducerOptions, requestTimeoutM
     batchSize: effectiveBatchSize,
     blockedBatchSize: Math.max(
       effectiveBatchSize,
-      Math.min(effectiveBatchSize * clientLimits.blockedBatchGrowthFactor, Math.floor(bufferMemory / 4), maxRequestBytes, clientLimits.batchBytesMax),
+      Math.min(effectiveBatchSize * clientLimits.blockedBatchGrowthFactor, clientLimits.blockedBatchBytesMax, Math.floor(bufferMemory / 4), maxRequestBytes),
     ),
     maxInFlight,
     bufferMemory,
@@ -202,6 +202,8 @@ export class ProducerClient implements Producer {
   /** The last slow send being accepted; the next one waits for it. */
   private acceptTail: Promise<void> = Promise.resolve();
   private readonly links = new Map<number, BrokerLink>();
+  /** Topics whose brokers refused a grown batch as too large: their batches stay at batchSize. */
+  private readonly noGrowthTopics = new Set<string>();
   private readonly logger: Logger;
   private readonly stopMetadataListener: () => void;
   private inFlightBatches = 0;
@@ -434,7 +436,7 @@ export class ProducerClient implements Producer {
    * a few large ones, without waiting longer than the records would have.
    */
   private batchLimit(queue: PartitionQueue): number {
-    if (queue.inFlight.length === 0) return this.options.batchSize;
+    if (queue.inFlight.length === 0 || this.noGrowthTopics.has(queue.topic)) return this.options.batchSize;
     if (this.options.idempotent && queue.inFlight.length >= clientLimits.idempotentInFlightPerPartitionMax) return this.options.blockedBatchSize;
     const link = queue.inFlightBroker === undefined ? undefined : this.links.get(queue.inFlightBroker);
     return link !== undefined && link.inFlightRequests >= this.options.maxInFlight ? this.options.blockedBatchSize : this.options.batchSize;
@@ -675,6 +677,10 @@ export class ProducerClient implements Producer {
     queue.removeInFlight(batch);
     this.inFlightBatches--;
     batch.lastError = error;
+    if (error.code === 'MESSAGE_TOO_LARGE' && batch.estimatedBytes > this.options.batchSize && !this.noGrowthTopics.has(batch.topic)) {
+      this.noGrowthTopics.add(batch.topic);
+      this.logger.warn({ topic: batch.topic }, 'the topic refused a batch grown beyond batchSize; its batches stay at batchSize from now on');
+    }
     this.cluster.onError(error);
     const nowMs = this.cluster.nowMs();
     const withinDeadline = nowMs - batch.createdMs < this.options.deliveryTimeoutMs && !this.closed;
