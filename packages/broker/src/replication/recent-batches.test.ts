@@ -36,6 +36,23 @@ function logRead(batches: readonly FakeBatch[], offset: bigint, maxBytes: number
   return Buffer.concat(parts);
 }
 
+/** Whether any object reachable from `roots` (through properties and array items) holds a view of `target`. */
+function reaches(roots: readonly object[], target: ArrayBuffer): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [...roots];
+  for (let steps = 0; stack.length > 0 && steps < 100_000; steps++) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) {
+      if (value.buffer === target) return true;
+      continue;
+    }
+    stack.push(...Object.values(value));
+  }
+  return false;
+}
+
 describe('RecentBatches', () => {
   it('answers a read at the tail with a view of the appended buffer, no copy', () => {
     const cache = new RecentBatches(new RecentBatchesPool(1 << 20));
@@ -96,6 +113,17 @@ describe('RecentBatches', () => {
     addGroup(b, [fakeBatch(2n, 1, 300)]);
     expect(b.startOffset).toBeUndefined();
     expect(pool.usedBytes).toBe(0);
+  });
+
+  it('lets go of an evicted buffer at once, not when its queues are next compacted', () => {
+    const pool = new RecentBatchesPool(100);
+    const cache = new RecentBatches(pool);
+    const first = new ArrayBuffer(100);
+    cache.add(Buffer.from(first), [{ baseOffset: 0n, lastOffset: 0n, size: 100 }]);
+    expect(reaches([pool, cache], first)).toBe(true);
+    cache.add(Buffer.from(new ArrayBuffer(100)), [{ baseOffset: 1n, lastOffset: 1n, size: 100 }]);
+    expect(cache.startOffset).toBe(1n);
+    expect(reaches([pool, cache], first)).toBe(false);
   });
 
   it('matches the log read for random groups, offsets, limits and evictions', () => {

@@ -1,5 +1,7 @@
 import { assert } from '@eddy/base';
 
+const EMPTY = Buffer.alloc(0);
+
 /** One batch of an appended group: where it sits in the group's bytes and which offsets it holds. */
 interface CachedBatch {
   readonly baseOffset: bigint;
@@ -11,7 +13,8 @@ interface CachedBatch {
 /** One leader append (a group of batches written as one buffer), as the log holds it. */
 interface CachedGroup {
   readonly owner: RecentBatches;
-  readonly bytes: Buffer;
+  /** Emptied once the group leaves the cache: the queues may still point at it for a while. */
+  bytes: Buffer;
   readonly batches: readonly CachedBatch[];
   /** What the group keeps alive: its bytes' whole backing store (a view keeps its parent). */
   readonly retainedBytes: number;
@@ -64,6 +67,7 @@ export class RecentBatchesPool {
   release(group: CachedGroup): void {
     assert(!group.evicted, 'a cached group is released once');
     group.evicted = true;
+    group.bytes = EMPTY;
     this.used -= group.retainedBytes;
   }
 }
