@@ -411,7 +411,7 @@ export class ProducerClient implements Producer {
       this.queues.set(key, queue);
     }
     let batch = queue.waiting.at(-1);
-    const batchLimit = this.batchLimit(queue);
+    const batchLimit = this.batchLimit(queue, batch);
     if (batch === undefined || batch.full || batch.records === undefined || batch.estimatedBytes + message.bytes > batchLimit) {
       if (batch !== undefined && !batch.full && batch.records !== undefined) this.closeBatch(batch);
       batch = new ProducerBatch(topic, message.partition, this.cluster.nowMs());
@@ -430,13 +430,16 @@ export class ProducerClient implements Producer {
   }
 
   /**
-   * How large the partition's open batch may grow: batchSize, or blockedBatchSize while the
-   * partition cannot send anyway (its batches in flight, or its broker's requests, are at the
-   * limit). Under load this turns many small requests, appends and replication round trips into
-   * a few large ones, without waiting longer than the records would have.
+   * How large the partition's open batch (`tail`) may grow: batchSize, or blockedBatchSize while
+   * its records could not be sent sooner anyway (other batches wait ahead of it, or the
+   * partition's batches in flight, or its broker's requests, are at the limit). Under load this
+   * turns many small requests, appends and replication round trips into a few large ones,
+   * without making records wait longer than they would have.
    */
-  private batchLimit(queue: PartitionQueue): number {
+  private batchLimit(queue: PartitionQueue, tail: ProducerBatch | undefined): number {
     if (queue.inFlight.length === 0 || this.noGrowthTopics.has(queue.topic)) return this.options.batchSize;
+    const tailIsOpen = tail !== undefined && !tail.full && tail.records !== undefined;
+    if (queue.waiting.length > (tailIsOpen ? 1 : 0)) return this.options.blockedBatchSize;
     if (this.options.idempotent && queue.inFlight.length >= clientLimits.idempotentInFlightPerPartitionMax) return this.options.blockedBatchSize;
     const link = queue.inFlightBroker === undefined ? undefined : this.links.get(queue.inFlightBroker);
     return link !== undefined && link.inFlightRequests >= this.options.maxInFlight ? this.options.blockedBatchSize : this.options.batchSize;
