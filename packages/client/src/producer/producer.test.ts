@@ -160,6 +160,17 @@ describe('batching', () => {
     expect(cluster.records('t', 0)).toHaveLength(282);
   });
 
+  it('grows the batch that a burst queues behind every in-flight slot', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ lingerMs: 0, maxInFlight: 2, batchSize: 1_024 });
+    const value = Buffer.alloc(100, 1);
+    // About 60 × 110 bytes in one go: two 1 KiB batches take both slots, the rest waits behind
+    // them in one batch instead of five more.
+    await Promise.all([...Array(60).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] })));
+    expect(cluster.batchCount('t', 0)).toBe(3);
+    expect(cluster.records('t', 0)).toHaveLength(60);
+  });
+
   it('stops growing the batches of a topic that refuses a grown batch as too large', async () => {
     const { eddy, cluster } = await setUp(1);
     let dropped = 0;

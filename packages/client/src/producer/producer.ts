@@ -430,17 +430,17 @@ export class ProducerClient implements Producer {
   }
 
   /**
-   * How large the partition's open batch (`tail`) may grow: batchSize, or blockedBatchSize while
-   * its records could not be sent sooner anyway (other batches wait ahead of it, or the
-   * partition's batches in flight, or its broker's requests, are at the limit). Under load this
-   * turns many small requests, appends and replication round trips into a few large ones,
-   * without making records wait longer than they would have.
+   * How large the partition's open batch (`tail`) may grow: batchSize, or blockedBatchSize when
+   * the next drain could not send it anyway: the partition's batches in flight and those waiting
+   * ahead of it already take every slot, or its broker's requests are at the limit. Under load
+   * this turns many small requests, appends and replication round trips into a few large ones,
+   * without making any record wait longer than it would have.
    */
   private batchLimit(queue: PartitionQueue, tail: ProducerBatch | undefined): number {
-    if (queue.inFlight.length === 0 || this.noGrowthTopics.has(queue.topic)) return this.options.batchSize;
+    if (this.noGrowthTopics.has(queue.topic)) return this.options.batchSize;
     const tailIsOpen = tail !== undefined && !tail.full && tail.records !== undefined;
-    if (queue.waiting.length > (tailIsOpen ? 1 : 0)) return this.options.blockedBatchSize;
-    if (this.options.idempotent && queue.inFlight.length >= clientLimits.idempotentInFlightPerPartitionMax) return this.options.blockedBatchSize;
+    const ahead = queue.waiting.length - (tailIsOpen ? 1 : 0);
+    if (queue.inFlight.length + ahead >= this.options.maxInFlight) return this.options.blockedBatchSize;
     const link = queue.inFlightBroker === undefined ? undefined : this.links.get(queue.inFlightBroker);
     return link !== undefined && link.inFlightRequests >= this.options.maxInFlight ? this.options.blockedBatchSize : this.options.batchSize;
   }
