@@ -44,7 +44,7 @@ export const replicationLimits = {
    * Bytes of recently appended batches the node's leaders keep in memory, over all partitions,
    * so fetches at the log's tail need no disk read (oldest evicted first).
    */
-  recentBatchesBytesMax: 32 * 1024 * 1024,
+  recentBatchesBytesMax: 16 * 1024 * 1024,
 } as const;
 
 assert(replicationLimits.fetchBytesMax <= messageBytesMax - envelopeBytesMax, 'a fetch answer fits one gRPC message');
