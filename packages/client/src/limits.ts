@@ -58,9 +58,10 @@ export const clientLimits = {
   /** The largest batch a producer builds. */
   batchBytesMax: recordBatchBytesMax,
   /**
-   * How many times batchSize a partition's open batch may grow to while the partition cannot
-   * send (its requests in flight are at the limit): its records wait anyway, and one larger
-   * batch costs the brokers far less than many small ones.
+   * How many times batchSize a partition's open batch may grow to while the next drain could
+   * not send it anyway (the batches in flight and waiting ahead of it fill the partition's
+   * slots): its records wait anyway, and one larger batch costs the brokers far less than many
+   * small ones.
    */
   blockedBatchGrowthFactor: 16,
   /**
