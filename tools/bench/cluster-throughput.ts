@@ -11,7 +11,9 @@
  *   - end-to-end latency (send() called → record returned by poll(), same process clock) at a
  *     fixed rate, lingerMs 0, into an HDR histogram: p50 / p99 / p999 / max, for both setups with
  *     the round-robin (default) and the sticky partitioner;
- *   - the largest broker RSS seen during each phase (sampled every 200 ms from /proc).
+ *   - the largest broker RSS seen during each phase (sampled every 200 ms from /proc), and the
+ *     CPU time the three brokers used per record (from /proc: a figure that other load on the
+ *     machine disturbs far less than the wall-clock rates).
  *
  *   npx tsc -b && npx tsx tools/bench/cluster-throughput.ts [--json] [--rate 5000] [--latency-seconds 5] [--latency-only]
  *
@@ -23,7 +25,7 @@ import { Eddy, type Producer, type ProducerOptions } from '@eddy/client';
 import { build } from 'hdr-histogram-js';
 import { ProcessCluster } from '../../e2e/support/eddy-cluster.js';
 import { waitFor } from '../../e2e/support/wait.js';
-import { formatBytes, formatNumber, formatTable, median, RssSampler, rssBytes } from './lib/index.js';
+import { cpuMicros, formatBytes, formatNumber, formatTable, median, RssSampler, rssBytes } from './lib/index.js';
 
 const KiB = 1024;
 const PARTITIONS = 3;
@@ -72,6 +74,8 @@ interface ThroughputRow {
   readonly clientCpuMicrosPerRecord: number;
   readonly roundsRecordsPerSecond: readonly number[];
   readonly brokerRssMaxBytes: number;
+  /** CPU time of all brokers over the phase's rounds, per record. */
+  readonly brokerCpuMicrosPerRecord: number;
 }
 
 interface LatencyResult {
@@ -81,11 +85,15 @@ interface LatencyResult {
   readonly seconds: number;
   readonly sent: number;
   readonly received: number;
+  /** Records sent, warm-up included. */
+  readonly sentTotal: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly p999Ms: number;
   readonly maxMs: number;
   readonly brokerRssMaxBytes: number;
+  /** CPU time of all brokers over the phase (warm-up included), per record sent. */
+  readonly brokerCpuMicrosPerRecord: number;
 }
 
 function argument(name: string, fallback: number): number {
@@ -164,7 +172,19 @@ async function consumeFor(eddy: Eddy, topic: string, durationMs: number): Promis
   return { records, elapsedMs, cpuMicros };
 }
 
-function throughputRow(phase: ThroughputRow['phase'], setup: Setup, producer: string, recordBytes: number, rounds: readonly Round[], rssMaxBytes: number): ThroughputRow {
+function perRecord(micros: number, records: number): number {
+  return micros / Math.max(1, records);
+}
+
+function throughputRow(
+  phase: ThroughputRow['phase'],
+  setup: Setup,
+  producer: string,
+  recordBytes: number,
+  rounds: readonly Round[],
+  rssMaxBytes: number,
+  brokerCpuMicros: number,
+): ThroughputRow {
   const rates = rounds.map((round) => (round.records / round.elapsedMs) * 1000);
   const recordsPerSecond = median(rates);
   return {
@@ -177,6 +197,7 @@ function throughputRow(phase: ThroughputRow['phase'], setup: Setup, producer: st
     clientCpuMicrosPerRecord: median(rounds.map((round) => round.cpuMicros / Math.max(1, round.records))),
     roundsRecordsPerSecond: rates,
     brokerRssMaxBytes: rssMaxBytes,
+    brokerCpuMicrosPerRecord: perRecord(brokerCpuMicros, rounds.reduce((sum, round) => sum + round.records, 0)),
   };
 }
 
@@ -192,7 +213,7 @@ async function measureLatency(
   topic: string,
   ratePerSecond: number,
   seconds: number,
-): Promise<Omit<LatencyResult, 'brokerRssMaxBytes'>> {
+): Promise<Omit<LatencyResult, 'brokerRssMaxBytes' | 'brokerCpuMicrosPerRecord'>> {
   const partitions = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
   const consumer = eddy.consumer({ autoOffsetReset: 'latest', fetchMaxWaitMs: 500 });
   await consumer.assign(partitions);
@@ -249,6 +270,7 @@ async function measureLatency(
     seconds,
     sent: sentMeasured,
     received,
+    sentTotal: sent,
     p50Ms: ms(histogram.getValueAtPercentile(50)),
     p99Ms: ms(histogram.getValueAtPercentile(99)),
     p999Ms: ms(histogram.getValueAtPercentile(99.9)),
@@ -266,7 +288,9 @@ async function main(): Promise<void> {
   };
 
   const cluster = await ProcessCluster.start({ nodes: 3 });
-  const sampler = new RssSampler(() => cluster.nodes.map((node) => node.pid).filter((pid): pid is number => pid !== undefined));
+  const brokerPids = (): number[] => cluster.nodes.map((node) => node.pid).filter((pid): pid is number => pid !== undefined);
+  const sampler = new RssSampler(brokerPids);
+  const brokerCpuMicros = (): number => brokerPids().reduce((sum, pid) => sum + (cpuMicros(pid) ?? 0), 0);
   const eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, clientId: 'cluster-throughput-bench' });
   try {
     const admin = eddy.admin();
@@ -303,18 +327,21 @@ async function main(): Promise<void> {
           const producer = eddy.producer({ acks: setup.acks, ...variant.options });
           await produceFor(producer, topic, value, WARMUP_MS);
           sampler.reset();
+          const cpuBefore = brokerCpuMicros();
           const rounds: Round[] = [];
           for (let round = 0; round < ROUNDS; round++) rounds.push(await produceFor(producer, topic, value, ROUND_MS));
+          const cpuUsed = brokerCpuMicros() - cpuBefore;
           await producer.close();
-          const produced = throughputRow('produce', setup, variant.name, size, rounds, sampler.maxBytes);
+          const produced = throughputRow('produce', setup, variant.name, size, rounds, sampler.maxBytes, cpuUsed);
           rows.push(produced);
           log(`produce ${setup.name} ${size} B (${variant.name}): ${formatNumber(produced.recordsPerSecond)} records/s`);
         }
 
         sampler.reset();
+        const cpuBefore = brokerCpuMicros();
         const consumeRounds: Round[] = [];
         for (let round = 0; round < ROUNDS; round++) consumeRounds.push(await consumeFor(eddy, topic, ROUND_MS));
-        const consumed = throughputRow('consume', setup, '-', size, consumeRounds, sampler.maxBytes);
+        const consumed = throughputRow('consume', setup, '-', size, consumeRounds, sampler.maxBytes, brokerCpuMicros() - cpuBefore);
         rows.push(consumed);
         log(`consume ${setup.name} ${size} B: ${formatNumber(consumed.recordsPerSecond)} records/s`);
       }
@@ -324,8 +351,9 @@ async function main(): Promise<void> {
     for (const setup of setups) {
       for (const partitioner of latencyPartitioners) {
         sampler.reset();
+        const cpuBefore = brokerCpuMicros();
         const measured = await measureLatency(eddy, setup, partitioner, latencyTopicOf(setup), latencyRate, latencySeconds);
-        latencies.push({ ...measured, brokerRssMaxBytes: sampler.maxBytes });
+        latencies.push({ ...measured, brokerRssMaxBytes: sampler.maxBytes, brokerCpuMicrosPerRecord: perRecord(brokerCpuMicros() - cpuBefore, measured.sentTotal) });
         log(`latency ${setup.name} ${partitioner}: p50 ${measured.p50Ms.toFixed(2)} ms, p99 ${measured.p99Ms.toFixed(2)} ms`);
       }
     }
@@ -338,7 +366,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `${formatTable(
-        ['phase', 'setup', 'producer', 'record', 'records/s', 'MB/s', 'client CPU µs/rec', 'broker RSS max', 'rounds (records/s)'],
+        ['phase', 'setup', 'producer', 'record', 'records/s', 'MB/s', 'client CPU µs/rec', 'brokers CPU µs/rec', 'broker RSS max', 'rounds (records/s)'],
         rows.map((row) => [
           row.phase,
           row.setup,
@@ -347,6 +375,7 @@ async function main(): Promise<void> {
           formatNumber(row.recordsPerSecond),
           formatNumber(row.megabytesPerSecond, 1),
           formatNumber(row.clientCpuMicrosPerRecord, 2),
+          formatNumber(row.brokerCpuMicrosPerRecord, 2),
           formatBytes(row.brokerRssMaxBytes),
           row.roundsRecordsPerSecond.map((rate) => formatNumber(rate)).join(' / '),
         ]),
@@ -354,7 +383,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       `${formatTable(
-        [`end-to-end latency, 100 B, lingerMs 0, ${latencySeconds} s after ${WARMUP_MS / 1000} s warm-up`, 'partitioner', 'rate', 'p50', 'p99', 'p999', 'max', 'received/sent', 'broker RSS max'],
+        [`end-to-end latency, 100 B, lingerMs 0, ${latencySeconds} s after ${WARMUP_MS / 1000} s warm-up`, 'partitioner', 'rate', 'p50', 'p99', 'p999', 'max', 'received/sent', 'brokers CPU µs/rec', 'broker RSS max'],
         latencies.map((latency) => [
           latency.setup,
           latency.partitioner,
@@ -364,6 +393,7 @@ async function main(): Promise<void> {
           `${latency.p999Ms.toFixed(2)} ms`,
           `${latency.maxMs.toFixed(2)} ms`,
           `${latency.received}/${latency.sent}`,
+          formatNumber(latency.brokerCpuMicrosPerRecord, 1),
           formatBytes(latency.brokerRssMaxBytes),
         ]),
       )}\n\nbroker RSS (largest of the three): ${formatBytes(idleRssBytes)} idle before the run, ${formatBytes(finalRssBytes)} at the end\n`,

@@ -60,6 +60,19 @@ export const clientLimits = {
   requestBytesMax: messageBytesMax - 1024 * 1024,
   /** The largest batch a producer builds. */
   batchBytesMax: recordBatchBytesMax,
+  /**
+   * How many times batchSize a partition's open batch may grow to while the next drain could
+   * not send it anyway (the batches in flight and waiting ahead of it fill the partition's
+   * slots): its records wait anyway, and one larger batch costs the brokers far less than many
+   * small ones.
+   */
+  blockedBatchGrowthFactor: 16,
+  /**
+   * A grown batch stays within this: the brokers' default max.message.bytes (1 MiB + 12). A
+   * topic with a lower max.message.bytes refuses a grown batch once (MESSAGE_TOO_LARGE); the
+   * producer then stops growing that topic's batches.
+   */
+  blockedBatchBytesMax: 1024 * 1024,
   /** Calls kept by the fake broker for inspection (tests). */
   fakeCallLogMax: 10_000,
 } as const;

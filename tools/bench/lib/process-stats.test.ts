@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RssSampler, rssBytes } from './process-stats.js';
+import { cpuMicros, RssSampler, rssBytes } from './process-stats.js';
 
 const onLinux = process.platform === 'linux';
 
@@ -12,6 +12,21 @@ describe('rssBytes', () => {
 
   it('gives undefined for a process that does not exist', () => {
     expect(rssBytes(2 ** 30)).toBeUndefined();
+  });
+});
+
+describe('cpuMicros', () => {
+  it.runIf(onLinux)('counts the CPU time a process has used, growing as it works', () => {
+    const before = cpuMicros(process.pid);
+    expect(before).toBeGreaterThanOrEqual(0);
+    const spinUntil = process.cpuUsage();
+    // Spin for about 50 ms of CPU: five clock ticks, so the count must move.
+    while (process.cpuUsage(spinUntil).user < 50_000);
+    expect(cpuMicros(process.pid)).toBeGreaterThan(before as number);
+  });
+
+  it('gives undefined for a process that does not exist', () => {
+    expect(cpuMicros(2 ** 30)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-/** Memory of other processes (the brokers under a benchmark), read from Linux's /proc. */
+/** Memory and CPU time of other processes (the brokers under a benchmark), read from Linux's /proc. */
 import { readFileSync } from 'node:fs';
 
 /** The resident set size of process `pid` in bytes, or undefined when it cannot be read (not Linux, process gone). */
@@ -6,6 +6,28 @@ export function rssBytes(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux platform Node runs on). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system) process `pid` has used so far, in microseconds, or undefined when it
+ * cannot be read. Its resolution is one clock tick (10 ms): difference it over seconds, not
+ * milliseconds.
+ */
+export function cpuMicros(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields count from its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const userTicks = Number(fields[11]);
+    const systemTicks = Number(fields[12]);
+    if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) return undefined;
+    return ((userTicks + systemTicks) * 1e6) / USER_HZ;
   } catch {
     return undefined;
   }

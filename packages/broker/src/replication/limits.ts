@@ -40,10 +40,16 @@ export const replicationLimits = {
   producerStateReplayChunkBytes: 4 * 1024 * 1024,
   /** The longest pause of a follower fetcher after an error (replica.fetch.backoff.ms is bounded by it). */
   fetcherBackoffMsMax: 10_000,
+  /**
+   * Bytes of recently appended batches the node's leaders keep in memory, over all partitions,
+   * so fetches at the log's tail need no disk read (oldest evicted first).
+   */
+  recentBatchesBytesMax: 16 * 1024 * 1024,
 } as const;
 
 assert(replicationLimits.fetchBytesMax <= messageBytesMax - envelopeBytesMax, 'a fetch answer fits one gRPC message');
 assert(replicationLimits.fetchBytesMax <= logLimits.readBytesMax, 'the log can serve a whole fetch budget');
 assert(replicationLimits.appendGroupBytesMax <= logLimits.appendBytesMax, 'a group append fits one log append');
+assert(replicationLimits.recentBatchesBytesMax >= replicationLimits.appendGroupBytesMax, 'any group append fits the recent-batches cache');
 assert(replicationLimits.producerStateReplayChunkBytes >= 1, 'replay reads make progress');
 assert(replicationLimits.produceInflightRequestsPerStreamMax >= 1 && replicationLimits.fetchInflightRequestsPerStreamMax >= 1, 'streams carry requests');

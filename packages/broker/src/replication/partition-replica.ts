@@ -7,6 +7,7 @@ import type { EpochStart } from './divergence.js';
 import type { PartitionLeaderState } from './partition-leader-state.js';
 import { partitionKey } from './partition-key.js';
 import { ProducerStateManager } from './producer-state.js';
+import { RecentBatches, type RecentBatchesPool } from './recent-batches.js';
 import type { FollowerFetchState } from './replica-fetcher.js';
 import { SerialExecutor } from './serial-executor.js';
 
@@ -89,12 +90,16 @@ export class PartitionReplica {
   isrCheckScheduled = false;
   /** When the pending ISR proposal was sent (monotonic ms). */
   isrProposedAtMs = 0;
+  /** Leader: the batches it appended last, served to fetches at the tail without a disk read. */
+  readonly recentBatches: RecentBatches;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
+    recentBatchesPool: RecentBatchesPool,
   ) {
     this.key = partitionKey(topic, partition);
+    this.recentBatches = new RecentBatches(recentBatchesPool);
   }
 
   get isLeader(): boolean {

@@ -18,7 +18,7 @@ import {
 import { encodeRecordBatch, type EncodeOptions } from '@eddy/record';
 import { flipByte } from '@eddy/record/testing';
 import type * as grpc from '@grpc/grpc-js';
-import { assert } from '@eddy/base';
+import { assert, type Clock } from '@eddy/base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MetadataLoader } from '../metadata/metadata-loader.js';
 import { replicationHandlerMap } from './handlers.js';
@@ -109,6 +109,7 @@ class TestCluster {
   private readonly history: Array<{ offset: number; records: readonly MetadataRecord[] }> = [];
   private readonly brokerEpochs = new Map<number, number>();
   private readonly config: ReplicaManagerConfigInput;
+  private readonly clock: Clock | undefined;
   private readonly clients: Array<{ close(): void }> = [];
   private readonly clientConnections: Connection[] = [];
   alterPartitionCalls = 0;
@@ -116,12 +117,15 @@ class TestCluster {
   private constructor(
     readonly root: string,
     config: ReplicaManagerConfigInput,
+    clock: Clock | undefined,
   ) {
     this.config = config;
+    this.clock = clock;
   }
 
-  static async start(nodeCount = 3, config: ReplicaManagerConfigInput = fastConfig): Promise<TestCluster> {
-    const cluster = new TestCluster(await mkdtemp(path.join(os.tmpdir(), 'eddy-replication-')), config);
+  /** `clock` drives every node's replica manager (the system clock when undefined). */
+  static async start(nodeCount = 3, config: ReplicaManagerConfigInput = fastConfig, clock?: Clock): Promise<TestCluster> {
+    const cluster = new TestCluster(await mkdtemp(path.join(os.tmpdir(), 'eddy-replication-')), config, clock);
     for (let nodeId = 1; nodeId <= nodeCount; nodeId++) await cluster.addNode(nodeId);
     cluster.commit([...cluster.nodes.values()].flatMap((node) => cluster.registration(node)));
     return cluster;
@@ -165,6 +169,7 @@ class TestCluster {
         return connection.service('ReplicationService');
       },
       config,
+      ...(this.clock === undefined ? {} : { clock: this.clock }),
     });
     const server = await startServer({ protocol, host: '127.0.0.1', port: 0, services: replicationHandlerMap(manager) });
     // A (re)started node replays the metadata log before it acts on it.
@@ -415,8 +420,8 @@ describe('ReplicaManager on a 3-node loopback cluster', () => {
     const producer = cluster.producer(1);
     only(await producer.send(produceTo('payments', batch(5), -1)));
 
-    await cluster.kill(3);
     const killedAt = Date.now();
+    await cluster.kill(3);
     // acks=1 appends at once, but consumers see it only when the HW moves, and it cannot move
     // while replica 3 is still in the ISR.
     const appended = only(await producer.send(produceTo('payments', batch(5), 1)));
@@ -432,7 +437,9 @@ describe('ReplicaManager on a 3-node loopback cluster', () => {
     expect(answered).toMatchObject({ errorCode: 'NONE', baseOffset: 10n });
     const shrinkMs = Date.now() - killedAt;
     expect(cluster.partition('payments').isr).toEqual([1, 2]);
-    expect(shrinkMs).toBeGreaterThanOrEqual(1_400);
+    // The follower was last caught up at its last fetch, which a parked fetch renews every
+    // replicaFetchWaitMaxMs: so at most that long before the kill.
+    expect(shrinkMs).toBeGreaterThanOrEqual((fastConfig.replicaLagTimeMaxMs ?? 0) - (fastConfig.replicaFetchWaitMaxMs ?? 0));
     console.info(`ISR shrank and the waiting acks=all produce completed ${shrinkMs} ms after the follower died (lag time 1500 ms)`);
     const visible = await consumer.send(fetchFrom('payments', 5n));
     expect(visible.topics[0]?.partitions[0]?.highWatermark).toBe(15n);
@@ -659,5 +666,47 @@ describe('ReplicaManager on a 3-node loopback cluster', () => {
     ]);
     await waitForRoles(cluster, 'temp');
     expect(only(await cluster.producer(2).send(produceTo('temp', batch(1), -1))).baseOffset).toBe(0n);
+  });
+});
+
+describe('ReplicaManager acks=all round trips', () => {
+  it('acknowledges each acks=all produce after one fetch round trip per follower, with no long poll ever expiring', async () => {
+    // The clock follows real time while the cluster settles, then stops: from then on no long
+    // poll, lag or produce deadline can expire, so each acknowledgement must come from the
+    // leader waking the followers' parked fetches and learning their progress from the next one.
+    let frozenAtMs: number | undefined;
+    const clock: Clock = { monotonicMs: () => frozenAtMs ?? performance.now(), wallMs: () => Date.now() };
+    const cluster = await TestCluster.start(3, { ...fastConfig, replicaLagTimeMaxMs: 60_000, replicaFetchWaitMaxMs: 30_000, replicaFetchTimeoutMs: 60_000 }, clock);
+    try {
+      cluster.createTopic('acks', [[1, 2, 3]]);
+      await waitForRoles(cluster, 'acks');
+      const producer = cluster.producer(1);
+      expect(only(await producer.send(produceTo('acks', batch(1), -1))).errorCode).toBe('NONE');
+      await waitFor('both followers parked on the leader at its log end', () =>
+        (cluster.node(1).manager.partitionStatus('acks', 0)?.followers ?? []).filter((follower) => follower.logEndOffset === 1n).length === 2,
+      );
+      frozenAtMs = performance.now();
+      const followers = [2, 3].map((nodeId) => cluster.node(nodeId).manager);
+      const roundTripsBefore = followers.map((manager) => manager.followerFetchCount());
+      const produces = 20;
+      for (let i = 0; i < produces; i++) {
+        const answer = only(await producer.send(produceTo('acks', batch(1), -1)));
+        expect(answer).toMatchObject({ errorCode: 'NONE', baseOffset: BigInt(1 + i) });
+        // Acknowledged: the leader knows both followers hold the batch (their fetch offsets passed it).
+        const status = cluster.node(1).manager.partitionStatus('acks', 0);
+        expect(status?.highWatermark).toBe(BigInt(2 + i));
+        expect(status?.followers.map((follower) => follower.logEndOffset)).toEqual([BigInt(2 + i), BigInt(2 + i)]);
+      }
+      // One round trip per produce and follower: the answer carrying the batch (the request that
+      // reports the follower's progress is answered with the next batch).
+      const roundTrips = followers.map((manager, i) => manager.followerFetchCount() - (roundTripsBefore[i] ?? 0));
+      for (const count of roundTrips) {
+        expect(count).toBeGreaterThanOrEqual(produces);
+        expect(count).toBeLessThanOrEqual(produces + 1);
+      }
+    } finally {
+      frozenAtMs = undefined;
+      await cluster.close();
+    }
   });
 });

@@ -37,6 +37,7 @@ import { PartitionLeaderState } from './partition-leader-state.js';
 import { partitionKey } from './partition-key.js';
 import { type Acks, type AppendOutcome, PartitionReplica, type PartitionWaiter, type PendingAppend, type VerifiedBatch } from './partition-replica.js';
 import { ProducePurgatory } from './produce-purgatory.js';
+import { type AppendedBatchInfo, RecentBatchesPool } from './recent-batches.js';
 import type { ReplicaFetchSession, SessionPartition } from './replica-fetch-session.js';
 import { type FollowerFetchState, ReplicaFetcher, type SentPosition } from './replica-fetcher.js';
 import { type ReplicaManagerConfig, type ReplicaManagerConfigInput, resolveReplicaManagerConfig } from './replica-manager-config.js';
@@ -243,6 +244,7 @@ export class ReplicaManager {
   /** Fetchers left without partitions, closing their streams. */
   private readonly stoppingFetchers = new Set<Promise<void>>();
   private readonly purgatory = new ProducePurgatory<ParkedAppend>(replicationLimits.acksAllWaitersMax);
+  private readonly recentBatchesPool = new RecentBatchesPool(replicationLimits.recentBatchesBytesMax);
   private readonly timer: DeadlineTimer;
   private purgatorySweep: { handle: TimerHandle; deadlineMs: number } | undefined;
   private readonly longPolls = new Set<LongPoll>();
@@ -351,7 +353,7 @@ export class ReplicaManager {
     const key = partitionKey(topic, partition);
     let replica = this.replicasByKey.get(key);
     if (replica === undefined) {
-      replica = new PartitionReplica(topic, partition);
+      replica = new PartitionReplica(topic, partition, this.recentBatchesPool);
       this.refreshConfig(replica, this.image);
       this.replicasByKey.set(key, replica);
     }
@@ -435,6 +437,7 @@ export class ReplicaManager {
       return;
     }
     if (replica.role.kind === 'follower') this.stopFollowing(replica);
+    replica.recentBatches.clear();
     let isr = desired.isr;
     if (!isr.includes(this.nodeId)) {
       this.logger.warn({ topic: replica.topic, partition: replica.partition, isr }, 'elected leader outside the ISR; counting itself in');
@@ -539,6 +542,7 @@ export class ReplicaManager {
   private stopLeading(replica: PartitionReplica, error: WireError): void {
     if (replica.role.kind !== 'leader') return;
     replica.role = { kind: 'none' };
+    replica.recentBatches.clear();
     for (const parked of this.purgatory.drain(replica.key)) parked.resolve(this.outcome(replica, error));
     this.armPurgatorySweep();
     replica.followerBrokerEpochs.clear();
@@ -796,6 +800,7 @@ export class ReplicaManager {
       groupBytes += next.records.length;
     }
     const included: Array<{ item: PendingAppend; baseOffset: bigint; lastOffset: bigint }> = [];
+    const appended: AppendedBatchInfo[] = [];
     const start = log.logEndOffset;
     let nextOffset = start;
     for (const item of group) {
@@ -823,7 +828,9 @@ export class ReplicaManager {
         if (header.producerId >= 0n) {
           replica.producers.onAppend({ producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, lastOffsetDelta: header.lastOffsetDelta }, nextOffset);
         }
-        nextOffset += BigInt(header.lastOffsetDelta) + 1n;
+        const lastOffset = nextOffset + BigInt(header.lastOffsetDelta);
+        appended.push({ baseOffset: nextOffset, lastOffset, size: header.batchLength + 12 });
+        nextOffset = lastOffset + 1n;
       }
       included.push({ item, baseOffset, lastOffset: nextOffset - 1n });
     }
@@ -833,10 +840,14 @@ export class ReplicaManager {
         // verifyBatches checked every CRC when the request arrived.
         const result = await log.append(bytes, { leaderEpoch: state.leaderEpoch, assignOffsets: true, crcVerified: true });
         assert(result.baseOffset === start && result.lastOffset === nextOffset - 1n, `the log stamped [${result.baseOffset}, ${result.lastOffset}], expected [${start}, ${nextOffset - 1n}]`);
+        // The buffer now holds the stamped bytes exactly as the log does.
+        replica.recentBatches.add(bytes, appended);
       } catch (error) {
         const failure = wireErrorOf(error);
         this.logger.warn({ topic: replica.topic, partition: replica.partition, code: failure.errorCode, error: failure.errorMessage }, 'append failed');
         for (const { item } of included) item.resolve(this.outcome(replica, failure));
+        // Whatever the log kept of a failed append, the cache must not answer past it.
+        replica.recentBatches.clear();
         await this.rebuildProducerState(replica);
         if (replica.appendQueue.length > 0) this.scheduleDrain(replica);
         return;
@@ -1011,10 +1022,15 @@ export class ReplicaManager {
     return { failure: undefined, divergingEpoch: null };
   }
 
-  /** Whole batches from `offset` within the budget; `maxOffset` bounds consumers to the HW. */
-  private async readWithin(log: PartitionLog, offset: bigint, partitionMaxBytes: number, budget: FetchBudget, maxOffset: bigint | undefined): Promise<Buffer> {
+  /**
+   * Whole batches from `offset` within the budget; `maxOffset` bounds consumers to the HW. The
+   * leader's recent appends answer reads at the tail; older data comes from the log.
+   */
+  private async readWithin(replica: PartitionReplica, log: PartitionLog, offset: bigint, partitionMaxBytes: number, budget: FetchBudget, maxOffset: bigint | undefined): Promise<Buffer> {
     const limit = budget.readLimit(partitionMaxBytes);
     if (limit <= 0) return EMPTY;
+    const cached = offset >= log.logStartOffset ? replica.recentBatches.read(offset, limit, maxOffset ?? log.logEndOffset) : undefined;
+    if (cached !== undefined) return budget.accept(cached, limit);
     const { records } = await log.read(offset, limit, maxOffset === undefined ? {} : { maxOffset });
     return budget.accept(records, limit);
   }
@@ -1223,7 +1239,7 @@ export class ReplicaManager {
     const limit = upTo === 'highWatermark' ? replica.highWatermark : undefined;
     if (read.fetchOffset >= (limit ?? log.logEndOffset)) return answer(noError);
     try {
-      return answer(noError, await this.readWithin(log, read.fetchOffset, read.partitionMaxBytes, budget, limit));
+      return answer(noError, await this.readWithin(replica, log, read.fetchOffset, read.partitionMaxBytes, budget, limit));
     } catch (error) {
       return answer(wireErrorOf(error));
     }
@@ -1625,6 +1641,13 @@ export class ReplicaManager {
   /** Whether this node leads the partition right now (its leader role is in place). */
   isLeader(topic: string, partition: number): boolean {
     return this.replicasByKey.get(partitionKey(topic, partition))?.isLeader === true;
+  }
+
+  /** Fetch round trips this node's follower fetchers completed so far, over their leaders (tests, status). */
+  followerFetchCount(): number {
+    let count = 0;
+    for (const fetcher of this.fetchers.values()) count += fetcher.fetchCount;
+    return count;
   }
 
   /** Resolves once every role change and append submitted so far has finished (tests, shutdown). */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ProduceRequest } from '@eddy/protocol';
 import { BufferExhaustedError, ClientClosedError, EddyError, InvalidConfigError, type Producer } from '../index.js';
 import { type Harness, logValues, startHarness, waitFor } from '../test-support/harness.js';
 import { partitionForKey } from './murmur2.js';
@@ -127,6 +128,73 @@ describe('batching', () => {
     await Promise.all(sends);
     expect(cluster.records('t', 0)).toHaveLength(40);
     expect(cluster.batchCount('t', 0)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('lets a blocked partition grow its open batch beyond batchSize (up to 16 times), then sends it at once', async () => {
+    const { eddy, cluster } = await setUp(1);
+    // The first request's answer is lost: the partition's only in-flight slot stays taken until
+    // the request times out, and everything sent meanwhile waits.
+    let dropped = 0;
+    cluster.onProduce = () => (dropped++ < 1 ? 'drop-response' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, maxInFlight: 1, batchSize: 1_024, requestTimeoutMs: 500 });
+    const value = Buffer.alloc(100, 1);
+    const first = producer.send({ topic: 't', messages: [{ value }] });
+    await waitFor(() => cluster.callsTo('Produce').length === 1, 5_000, 'the first request');
+    // About 40 × 110 bytes: four batches of 1 KiB, or one grown batch; then about 240 × 110
+    // bytes more, which a batch of at most 16 KiB cannot hold.
+    const blocked = [...Array(40).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }));
+    await Promise.all([first, ...blocked]);
+    // The retried first batch, then one grown batch.
+    expect(cluster.batchCount('t', 0)).toBe(2);
+    expect(cluster.callsTo('Produce')).toHaveLength(3);
+    expect(cluster.records('t', 0)).toHaveLength(41);
+
+    dropped = 0;
+    const before = cluster.batchCount('t', 0);
+    const start = producer.send({ topic: 't', messages: [{ value }] });
+    await waitFor(() => cluster.callsTo('Produce').length === 4, 5_000, 'the next request');
+    const many = [...Array(240).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }));
+    await Promise.all([start, ...many]);
+    // 1 + at least two batches: growth stops at 16 KiB.
+    expect(cluster.batchCount('t', 0) - before).toBeGreaterThanOrEqual(3);
+    expect(cluster.records('t', 0)).toHaveLength(282);
+  });
+
+  it('grows the batch that a burst queues behind every in-flight slot', async () => {
+    const { eddy, cluster } = await setUp(1);
+    const producer = eddy.producer({ lingerMs: 0, maxInFlight: 2, batchSize: 1_024 });
+    const value = Buffer.alloc(100, 1);
+    // About 60 × 110 bytes in one go: two 1 KiB batches take both slots, the rest waits behind
+    // them in one batch instead of five more.
+    await Promise.all([...Array(60).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] })));
+    expect(cluster.batchCount('t', 0)).toBe(3);
+    expect(cluster.records('t', 0)).toHaveLength(60);
+  });
+
+  it('stops growing the batches of a topic that refuses a grown batch as too large', async () => {
+    const { eddy, cluster } = await setUp(1);
+    let dropped = 0;
+    cluster.onProduce = () => (dropped++ < 1 ? 'drop-response' : undefined);
+    // A topic whose max.message.bytes is 1 KiB: the broker refuses any larger batch.
+    const lastBatchBytes = (): number => {
+      const request = cluster.callsTo('Produce').at(-1)?.request as ProduceRequest | undefined;
+      return request?.topics[0]?.partitions[0]?.records.length ?? 0;
+    };
+    cluster.onProducePartition = () => (lastBatchBytes() > 1_024 ? 'MESSAGE_TOO_LARGE' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, maxInFlight: 1, batchSize: 1_024, requestTimeoutMs: 500 });
+    const value = Buffer.alloc(100, 1);
+    const blockedSends = async (): Promise<Array<PromiseSettledResult<unknown>>> => {
+      const before = cluster.callsTo('Produce').length;
+      dropped = 0;
+      const first = producer.send({ topic: 't', messages: [{ value }] });
+      await waitFor(() => cluster.callsTo('Produce').length === before + 1, 5_000, 'the first request');
+      return Promise.allSettled([first, ...[...Array(40).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }))]);
+    };
+    const refused = await blockedSends();
+    expect(refused.filter((result) => result.status === 'rejected').map((result) => (result.reason as EddyError).code)).toEqual(Array(40).fill('MESSAGE_TOO_LARGE'));
+    const retried = await blockedSends();
+    expect(retried.every((result) => result.status === 'fulfilled')).toBe(true);
+    expect(cluster.records('t', 0)).toHaveLength(42);
   });
 
   it('waits lingerMs for a partial batch', async () => {

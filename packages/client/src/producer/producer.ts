@@ -108,6 +108,8 @@ interface ResolvedProducerOptions {
   readonly idempotent: boolean;
   readonly lingerMs: number;
   readonly batchSize: number;
+  /** What an open batch may grow to while its partition cannot send (see blockedBatchGrowthFactor). */
+  readonly blockedBatchSize: number;
   readonly maxInFlight: number;
   readonly bufferMemory: number;
   readonly maxBlockMs: number;
@@ -140,11 +142,16 @@ export function resolveProducerOptions(options: ProducerOptions, requestTimeoutM
   const batchSize = positiveInteger('batchSize', options.batchSize, clientDefaults.batchSizeBytes);
   const maxRequestBytes = positiveInteger('maxRequestBytes', options.maxRequestBytes, clientDefaults.produceRequestBytesMax);
   if (maxRequestBytes > clientLimits.requestBytesMax) throw new InvalidConfigError(`maxRequestBytes must be at most ${clientLimits.requestBytesMax}`);
+  const effectiveBatchSize = Math.min(batchSize, bufferMemory, clientLimits.batchBytesMax);
   return {
     acks,
     idempotent,
     lingerMs: positiveInteger('lingerMs', options.lingerMs, clientDefaults.lingerMs, 0),
-    batchSize: Math.min(batchSize, bufferMemory, clientLimits.batchBytesMax),
+    batchSize: effectiveBatchSize,
+    blockedBatchSize: Math.max(
+      effectiveBatchSize,
+      Math.min(effectiveBatchSize * clientLimits.blockedBatchGrowthFactor, clientLimits.blockedBatchBytesMax, Math.floor(bufferMemory / 4), maxRequestBytes),
+    ),
     maxInFlight,
     bufferMemory,
     maxBlockMs: positiveInteger('maxBlockMs', options.maxBlockMs, clientDefaults.maxBlockMs, 0),
@@ -199,6 +206,8 @@ export class ProducerClient implements Producer {
   /** The last slow send being accepted; the next one waits for it. */
   private acceptTail: Promise<void> = Promise.resolve();
   private readonly links = new Map<number, BrokerLink>();
+  /** Topics whose brokers refused a grown batch as too large: their batches stay at batchSize. */
+  private readonly noGrowthTopics = new Set<string>();
   private readonly logger: Logger;
   private readonly stopMetadataListener: () => void;
   private inFlightBatches = 0;
@@ -406,7 +415,8 @@ export class ProducerClient implements Producer {
       this.queues.set(key, queue);
     }
     let batch = queue.waiting.at(-1);
-    if (batch === undefined || batch.full || batch.records === undefined || batch.estimatedBytes + message.bytes > this.options.batchSize) {
+    const batchLimit = this.batchLimit(queue, batch);
+    if (batch === undefined || batch.full || batch.records === undefined || batch.estimatedBytes + message.bytes > batchLimit) {
       if (batch !== undefined && !batch.full && batch.records !== undefined) this.closeBatch(batch);
       batch = new ProducerBatch(topic, message.partition, this.cluster.nowMs());
       queue.waiting.push(batch);
@@ -415,12 +425,28 @@ export class ProducerClient implements Producer {
       this.armWake(batch.createdMs + this.options.lingerMs);
     }
     batch.append(message.record, message.timestamp, message.bytes, sink, index);
-    if (batch.estimatedBytes >= this.options.batchSize) {
+    if (batch.estimatedBytes >= batchLimit) {
       this.closeBatch(batch);
       this.scheduleDrain();
     } else if (this.options.lingerMs === 0) {
       this.scheduleDrain();
     }
+  }
+
+  /**
+   * How large the partition's open batch (`tail`) may grow: batchSize, or blockedBatchSize when
+   * the next drain could not send it anyway: the partition's batches in flight and those waiting
+   * ahead of it already take every slot, or its broker's requests are at the limit. Under load
+   * this turns many small requests, appends and replication round trips into a few large ones,
+   * without making any record wait longer than it would have.
+   */
+  private batchLimit(queue: PartitionQueue, tail: ProducerBatch | undefined): number {
+    if (this.noGrowthTopics.has(queue.topic)) return this.options.batchSize;
+    const tailIsOpen = tail !== undefined && !tail.full && tail.records !== undefined;
+    const ahead = queue.waiting.length - (tailIsOpen ? 1 : 0);
+    if (queue.inFlight.length + ahead >= this.options.maxInFlight) return this.options.blockedBatchSize;
+    const link = queue.inFlightBroker === undefined ? undefined : this.links.get(queue.inFlightBroker);
+    return link !== undefined && link.inFlightRequests >= this.options.maxInFlight ? this.options.blockedBatchSize : this.options.batchSize;
   }
 
   private closeBatch(batch: ProducerBatch): void {
@@ -489,7 +515,8 @@ export class ProducerClient implements Producer {
           }
           queue.retryAtMs = 0;
         }
-        if (!head.full && !force && head.attempts === 0) {
+        // A batch that grew to batchSize while its partition was blocked goes out at once.
+        if (!head.full && !force && head.attempts === 0 && head.estimatedBytes < this.options.batchSize) {
           const dueMs = head.createdMs + this.options.lingerMs;
           if (nowMs < dueMs) {
             wakeAtMs = Math.min(wakeAtMs, dueMs);
@@ -663,6 +690,10 @@ export class ProducerClient implements Producer {
     queue.removeInFlight(batch);
     this.inFlightBatches--;
     batch.lastError = error;
+    if (error.code === 'MESSAGE_TOO_LARGE' && batch.estimatedBytes > this.options.batchSize && !this.noGrowthTopics.has(batch.topic)) {
+      this.noGrowthTopics.add(batch.topic);
+      this.logger.warn({ topic: batch.topic }, 'the topic refused a batch grown beyond batchSize; its batches stay at batchSize from now on');
+    }
     this.cluster.onError(error);
     const nowMs = this.cluster.nowMs();
     const withinDeadline = nowMs - batch.createdMs < this.options.deliveryTimeoutMs && !this.closed;
