@@ -28,6 +28,7 @@ const metadataResponse: MetadataResponse = {
       name: 'orders',
       topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
       isInternal: false,
+      maxMessageBytes: 1_048_588,
       partitions: [
         {
           errorCode: 'NONE',

@@ -1,5 +1,6 @@
 import { type MetadataImage, NO_LEADER, type PartitionImage, partitionState, replicaState } from '@eddy/metadata';
 import { type Messages, noError, toEddyError, toWireError } from '@eddy/protocol';
+import { resolveTopicConfig } from '../topic-config.js';
 
 type Wire = Messages;
 
@@ -44,10 +45,11 @@ export function metadataResponse(image: MetadataImage, request: Wire['MetadataRe
   const topics = names.map((name): Wire['TopicMetadata'] => {
     const topic = image.topic(name);
     if (topic === undefined) {
-      return { ...toWireError(toEddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`)), name, topicId: '', isInternal: false, partitions: [] };
+      return { ...toWireError(toEddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`)), name, topicId: '', isInternal: false, partitions: [], maxMessageBytes: 0 };
     }
     const partitions = [...topic.partitions.values()].sort((a, b) => a.partition - b.partition).map((partition) => partitionMetadata(image, partition));
-    return { ...noError, name, topicId: topic.topicId, isInternal: INTERNAL_TOPICS.has(name), partitions };
+    const { maxMessageBytes } = resolveTopicConfig(image.topicConfigs.get(name));
+    return { ...noError, name, topicId: topic.topicId, isInternal: INTERNAL_TOPICS.has(name), partitions, maxMessageBytes };
   });
   const brokers = image
     .liveBrokers()

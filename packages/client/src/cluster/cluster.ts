@@ -290,6 +290,12 @@ export class Cluster {
     }
   }
 
+  /** The largest record batch `topic` accepts, as the last metadata said; undefined when not known. */
+  maxMessageBytesOf(topic: string): number | undefined {
+    const limit = this.metadata.topics.get(topic)?.maxMessageBytes;
+    return limit === undefined || limit <= 0 ? undefined : limit;
+  }
+
   /** The partition's leader, or undefined (and a refresh is requested) when none is known. */
   leaderFor(topic: string, partition: number): number | undefined {
     const leader = this.metadata.leaderOf(topic, partition);

@@ -17,6 +17,7 @@ function response(offset: bigint, leaderId: number): MetadataResponse {
         name: 't',
         topicId: 'id',
         isInternal: false,
+        maxMessageBytes: 1_048_588,
         partitions: [
           {
             errorCode: 'NONE',
@@ -34,7 +35,7 @@ function response(offset: bigint, leaderId: number): MetadataResponse {
           },
         ],
       },
-      { errorCode: 'UNKNOWN_TOPIC_OR_PARTITION', errorMessage: 'no such topic', name: 'missing', topicId: '', isInternal: false, partitions: [] },
+      { errorCode: 'UNKNOWN_TOPIC_OR_PARTITION', errorMessage: 'no such topic', name: 'missing', topicId: '', isInternal: false, partitions: [], maxMessageBytes: 0 },
     ],
     metadataOffset: offset,
   };

@@ -35,6 +35,8 @@ export interface TopicInfo {
   readonly topicId: string;
   readonly isInternal: boolean;
   readonly partitions: readonly PartitionInfo[];
+  /** The largest record batch the topic accepts (its max.message.bytes); 0 when not known. */
+  readonly maxMessageBytes: number;
 }
 
 /**
@@ -98,6 +100,7 @@ export class MetadataCache {
         topicId: topic.topicId,
         isInternal: topic.isInternal,
         partitions: contiguous === -1 ? partitions : partitions.slice(0, contiguous),
+        maxMessageBytes: topic.maxMessageBytes,
       });
     }
     for (const topic of requestedTopics) {

@@ -193,7 +193,8 @@ describe('positions', () => {
   it('bounds prefetch: a partition whose buffer is full is not fetched', async () => {
     const h = await setUp();
     const producer = h.eddy.producer({ lingerMs: 0, batchSize: 2_048 });
-    await producer.send({ topic: 't', messages: [...Array(200).keys()].map(() => ({ value: Buffer.alloc(200) })) });
+    // One send at a time, so the log holds many small batches (a burst would grow them).
+    for (let i = 0; i < 25; i++) await producer.send({ topic: 't', messages: [...Array(8).keys()].map(() => ({ value: Buffer.alloc(200) })) });
     const consumer = h.eddy.consumer({ fromBeginning: true, maxPartitionFetchBytes: 2_048, prefetchBytesPerPartition: 4_096 });
     await consumer.assign([{ topic: 't', partition: 0 }]);
     await consumer.position({ topic: 't', partition: 0 });

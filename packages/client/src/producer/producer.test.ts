@@ -171,6 +171,27 @@ describe('batching', () => {
     expect(cluster.records('t', 0)).toHaveLength(60);
   });
 
+  it("grows blocked batches only up to the topic's max.message.bytes, so no grown batch is refused", async () => {
+    harness = await startHarness({ brokers: 1, topics: [{ name: 't', partitions: 1, configs: { 'max.message.bytes': '2048' } }] });
+    const { eddy, cluster } = harness;
+    let dropped = 0;
+    // The first answer is lost, so the partition's one slot stays taken while sends pile up.
+    cluster.onProduce = () => (dropped++ < 1 ? 'drop-response' : undefined);
+    const producer = eddy.producer({ lingerMs: 0, maxInFlight: 1, batchSize: 1_024, requestTimeoutMs: 500 });
+    const value = Buffer.alloc(100, 1);
+    const first = producer.send({ topic: 't', messages: [{ value }] });
+    await waitFor(() => cluster.callsTo('Produce').length === 1, 5_000, 'the first request');
+    const results = await Promise.allSettled([first, ...[...Array(60).keys()].map(() => producer.send({ topic: 't', messages: [{ value }] }))]);
+    expect(results.every((result) => result.status === 'fulfilled')).toBe(true);
+    const sizes = cluster
+      .callsTo('Produce')
+      .map((call) => (call.request as ProduceRequest).topics[0]?.partitions[0]?.records.length ?? 0);
+    // Batches grew past batchSize, and none past the topic's limit.
+    expect(Math.max(...sizes)).toBeGreaterThan(1_024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2_048);
+    expect(cluster.records('t', 0)).toHaveLength(61);
+  });
+
   it('stops growing the batches of a topic that refuses a grown batch as too large', async () => {
     const { eddy, cluster } = await setUp(1);
     let dropped = 0;

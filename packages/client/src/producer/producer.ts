@@ -444,9 +444,15 @@ export class ProducerClient implements Producer {
     if (this.noGrowthTopics.has(queue.topic)) return this.options.batchSize;
     const tailIsOpen = tail !== undefined && !tail.full && tail.records !== undefined;
     const ahead = queue.waiting.length - (tailIsOpen ? 1 : 0);
-    if (queue.inFlight.length + ahead >= this.options.maxInFlight) return this.options.blockedBatchSize;
     const link = queue.inFlightBroker === undefined ? undefined : this.links.get(queue.inFlightBroker);
-    return link !== undefined && link.inFlightRequests >= this.options.maxInFlight ? this.options.blockedBatchSize : this.options.batchSize;
+    const blocked = queue.inFlight.length + ahead >= this.options.maxInFlight || (link !== undefined && link.inFlightRequests >= this.options.maxInFlight);
+    return blocked ? this.grownBatchLimit(queue.topic) : this.options.batchSize;
+  }
+
+  /** blockedBatchSize, kept within the topic's max.message.bytes (a grown batch must never be refused). */
+  private grownBatchLimit(topic: string): number {
+    const topicLimit = this.cluster.maxMessageBytesOf(topic);
+    return topicLimit === undefined ? this.options.blockedBatchSize : Math.max(this.options.batchSize, Math.min(this.options.blockedBatchSize, topicLimit));
   }
 
   private closeBatch(batch: ProducerBatch): void {

@@ -116,6 +116,8 @@ interface FailRule {
 }
 
 const sequenceMax = 0x7fff_ffff;
+/** Kafka's (and Eddy's) default max.message.bytes. */
+const fakeMaxMessageBytesDefault = 1024 * 1024 + 12;
 
 function sequenceAdd(sequence: number, delta: number): number {
   return sequence > sequenceMax - delta ? delta - (sequenceMax - sequence) - 1 : sequence + delta;
@@ -668,7 +670,7 @@ export class FakeCluster {
         topic = this.topics.get(name);
       }
       if (topic === undefined) {
-        return { errorCode: 'UNKNOWN_TOPIC_OR_PARTITION', errorMessage: `unknown topic ${name}`, name, topicId: '', isInternal: false, partitions: [] };
+        return { errorCode: 'UNKNOWN_TOPIC_OR_PARTITION', errorMessage: `unknown topic ${name}`, name, topicId: '', isInternal: false, partitions: [], maxMessageBytes: 0 };
       }
       return {
         errorCode: 'NONE',
@@ -676,6 +678,7 @@ export class FakeCluster {
         name,
         topicId: topic.topicId,
         isInternal: topic.isInternal,
+        maxMessageBytes: Number(topic.configs.get('max.message.bytes') ?? fakeMaxMessageBytesDefault),
         partitions: topic.partitions.map((state, partition) => {
           const online = state.leaderId > 0;
           const partitionState: PartitionState = online ? 'PARTITION_STATE_ONLINE' : 'PARTITION_STATE_OFFLINE';
@@ -770,6 +773,10 @@ export class FakeCluster {
     if (state.leaderId !== brokerId) return { ...answer('NOT_LEADER_OR_FOLLOWER'), currentLeaderId: state.leaderId, currentLeaderEpoch: state.leaderEpoch };
     const injected = this.onProducePartition?.(brokerId, topic, partition);
     if (injected !== undefined) return answer(injected, 'injected');
+    const maxMessageBytes = Number(this.topics.get(topic)?.configs.get('max.message.bytes') ?? fakeMaxMessageBytesDefault);
+    for (const location of iterateBatches(records)) {
+      if (location.size > maxMessageBytes) return answer('MESSAGE_TOO_LARGE', `a batch of ${location.size} bytes exceeds max.message.bytes ${maxMessageBytes}`);
+    }
     let firstOffset: bigint | undefined;
     try {
       for (const location of iterateBatches(records)) {

@@ -199,6 +199,11 @@ export interface TopicMetadata {
   /** Internal topics (__consumer_offsets) are hidden from `topics list` by default. */
   isInternal: boolean;
   partitions: PartitionMetadata[];
+  /**
+   * The topic's max.message.bytes: the largest record batch its partitions accept. Producers keep
+   * the batches they grow under load within it (0 in answers that carry an error).
+   */
+  maxMessageBytes: number;
 }
 
 export interface PartitionMetadata {
@@ -415,6 +420,7 @@ export const clientSchemas = {
     topicId: 'string',
     isInternal: 'bool',
     partitions: 'repeated PartitionMetadata',
+    maxMessageBytes: 'int32',
   },
   PartitionMetadata: {
     errorCode: 'ErrorCode',
