@@ -129,22 +129,6 @@ async function createPartition(admin: Admin, topic: string, replicas: readonly n
   );
 }
 
-/** Kills the active controller once `topic`-0 is seen moving from `from` to `to`, and returns when that was. */
-async function killControllerMidMove(c: ProcessCluster, admin: Admin, topic: string, controller: number, from: readonly number[], to: readonly number[]): Promise<number> {
-  const [ongoing, ...others] = await admin.listPartitionReassignments([{ topic, partition: 0 }]);
-  expect(others).toEqual([]);
-  expect(ongoing, `the move of ${topic}-0 finished before the controller could be killed`).toEqual({
-    topic,
-    partition: 0,
-    replicas: [...to, ...from.filter((id) => !to.includes(id))],
-    addingReplicas: to.filter((id) => !from.includes(id)),
-    removingReplicas: from.filter((id) => !to.includes(id)),
-  });
-  expect(await controllerId(admin)).toBe(controller);
-  await c.node(controller).kill();
-  return Date.now();
-}
-
 /** Waits for a controller other than `killed`; returns its id. */
 async function newController(admin: Admin, killed: number): Promise<number> {
   return waitFor(
@@ -170,97 +154,140 @@ async function waitForSettled(admin: Admin, topic: string, replicas: readonly nu
   );
 }
 
-/** Stops the producer and checks that every acknowledged record is in `topic`-0 once, where and in the order it was acknowledged. */
-async function expectEveryAckedRecordOnce(client: Eddy, flowing: FlowingProducer, topic: string): Promise<void> {
+/** Waits until more records than now are acknowledged: production goes on. */
+async function waitForMoreAcks(flowing: FlowingProducer, when: string): Promise<void> {
+  const now = flowing.ledger.count();
+  await waitFor(`records acknowledged ${when}`, () => (flowing.ledger.count() >= now + 5 * liveRecordsPerSend || flowing.failures.length > 0 ? true : undefined), 30_000);
+  expect(flowing.failures).toEqual([]);
+}
+
+/** A partition being moved when the active controller was killed. */
+interface Scenario {
+  readonly c: ProcessCluster;
+  readonly client: Eddy;
+  readonly admin: Admin;
+  readonly topic: string;
+  /** The killed controller. */
+  readonly controller: number;
+  readonly from: readonly number[];
+  readonly to: readonly number[];
+  readonly flowing: FlowingProducer;
+  readonly killedAt: number;
+}
+
+/**
+ * Places `topic`-0 on `plan(controller, others).from`, fills it while an idempotent acks=all
+ * producer keeps writing, starts moving it to `to`, and SIGKILLs the active controller as soon
+ * as the move is seen in flight and the added replicas have started copying.
+ */
+async function killControllerDuringMove(topic: string, plan: (controller: number, others: readonly [number, number]) => { from: number[]; to: number[] }): Promise<Scenario> {
+  const { c, client } = running();
+  const admin = client.admin();
+  const controller = await controllerId(admin);
+  const { from, to } = plan(controller, [1, 2, 3].filter((id) => id !== controller) as [number, number]);
+  await createPartition(admin, topic, from);
+  const flowing = new FlowingProducer(client.producer({ acks: 'all', idempotent: true, lingerMs: 2 }), topic);
+  await waitFor(`${fillBytes} bytes acknowledged`, () => (flowing.isFilled || flowing.failures.length > 0 ? true : undefined), 60_000, 100);
+  expect(flowing.failures).toEqual([]);
+
+  await admin.alterPartitionReassignments([{ topic, partition: 0, replicas: to }]);
+  const adding = to.filter((id) => !from.includes(id));
+  const [ongoing, ...others] = await admin.listPartitionReassignments([{ topic, partition: 0 }]);
+  expect(others).toEqual([]);
+  expect(ongoing, `the move of ${topic}-0 finished before the controller could be killed`).toEqual({
+    topic,
+    partition: 0,
+    replicas: [...to, ...from.filter((id) => !to.includes(id))],
+    addingReplicas: adding,
+    removingReplicas: from.filter((id) => !to.includes(id)),
+  });
+  // The added replicas have started copying (the killed controller may be one of them).
+  await waitFor(`a copy of ${topic}-0 on ${adding.join(',')}`, async () => ((await Promise.all(adding.map((id) => holdsCopy(c, id, topic)))).every(Boolean) ? true : undefined), 10_000, 10);
+  expect(await controllerId(admin)).toBe(controller);
+  await c.node(controller).kill();
+  return { c, client, admin, topic, controller, from, to, flowing, killedAt: Date.now() };
+}
+
+/**
+ * Restarts the killed controller and checks the end state: it rejoins the brokers and the
+ * quorum, deletes its copy of the partition (it is not a replica any more), production goes on,
+ * `replicas` hold the whole log, and every acknowledged record is there once, in order.
+ */
+async function restartAndCheck(s: Scenario, replicas: readonly number[]): Promise<void> {
+  const { c, admin, topic, controller, flowing } = s;
+  // The dead broker still has its copy on disk; it must delete it itself once back.
+  expect(await holdsCopy(c, controller, topic)).toBe(true);
+  c.node(controller).start();
+  await waitForRunningBrokers(c, 3);
+  await waitFor(
+    `broker ${controller} caught up with the metadata quorum`,
+    async () => {
+      const quorum = await admin.describeQuorum();
+      const voter = quorum.voters.find((v) => v.replicaId === controller);
+      return quorum.leaderId > 0 && voter !== undefined && voter.logEndIndex >= quorum.commitIndex ? true : undefined;
+    },
+    30_000,
+  );
+  await waitFor(`broker ${controller} deleting its copy of ${topic}-0`, async () => ((await holdsCopy(c, controller, topic)) ? undefined : true), 30_000);
+  expect((await admin.describeLogDirs(controller)).flatMap((dir) => dir.partitions).filter((p) => p.topic === topic)).toEqual([]);
+  await waitForMoreAcks(flowing, 'after the restart');
+  expect((await partitionZero(admin, topic)).replicas).toEqual(replicas);
+
   await flowing.stop();
   expect(flowing.failures).toEqual([]);
-  const read = await readAllRecords(client, topic, [0], 60_000);
+  const read = await readAllRecords(s.client, topic, [0], 60_000);
   const records = read.get(0) ?? [];
   expect(ackedRecordProblems(flowing.ledger.of(0), records)).toEqual([]);
   expect(records).toHaveLength(flowing.ledger.count(0));
+  // Nothing but acknowledged records was written, and every replica holds all of them.
+  const logEnd = BigInt(flowing.ledger.count(0));
+  await waitFor(
+    `${topic}-0 ending at ${logEnd} on ${replicas.join(',')}`,
+    async () => {
+      const ends = await Promise.all(replicas.map(async (id) => (await admin.describeLogDirs(id, [{ topic, partition: 0 }])).flatMap((dir) => dir.partitions).map((p) => p.logEndOffset)));
+      return ends.every((end) => end.length === 1 && end[0] === logEnd) ? true : undefined;
+    },
+    15_000,
+  );
 }
 
 describe('a partition reassignment across a controller failover (real processes)', () => {
   it('completes under the new controller with no new admin call, and the removed broker deletes its copy once back', async () => {
-    const { c, client } = running();
-    const admin = client.admin();
-    const controller = await controllerId(admin);
-    const [kept, added] = [1, 2, 3].filter((id) => id !== controller) as [number, number];
-    const topic = 'moved';
-    // The controller leads the partition and leaves it: its death takes both roles at once.
-    const from = [controller, kept];
-    const to = [kept, added];
-    await createPartition(admin, topic, from);
-    const flowing = new FlowingProducer(client.producer({ acks: 'all', idempotent: true, lingerMs: 2 }), topic);
-    await waitFor(`${fillBytes} bytes acknowledged`, () => (flowing.isFilled || flowing.failures.length > 0 ? true : undefined), 60_000, 100);
-    expect(flowing.failures).toEqual([]);
+    // The controller leads the partition and leaves it: its death takes both roles at once, and
+    // the added replica cannot join the ISR before the new controller has elected a new leader.
+    const s = await killControllerDuringMove('moved', (controller, [kept, added]) => ({ from: [controller, kept], to: [kept, added] }));
+    const successor = await newController(s.admin, s.controller);
+    const electedMs = Date.now() - s.killedAt;
+    expect(await s.admin.listPartitionReassignments([{ topic: s.topic, partition: 0 }]), 'the move is left to the new controller').toHaveLength(1);
+    await waitForMoreAcks(s.flowing, 'after the controller failover');
 
-    const startedAt = Date.now();
-    await admin.alterPartitionReassignments([{ topic, partition: 0, replicas: to }]);
-    const killedAt = await killControllerMidMove(c, admin, topic, controller, from, to);
-    const successor = await newController(admin, controller);
-    const electedMs = Date.now() - killedAt;
-    const ongoingAfterElection = await admin.listPartitionReassignments([{ topic, partition: 0 }]);
+    const settled = await waitForSettled(s.admin, s.topic, s.to, 30_000);
+    const completedMs = Date.now() - s.killedAt;
+    expect(settled.replicas).toEqual(s.to);
+    expect(s.to).toContain(settled.leader);
+    expect(await s.admin.listPartitionReassignments()).toEqual([]);
 
-    const settled = await waitForSettled(admin, topic, to, 30_000);
-    const completedMs = Date.now() - startedAt;
-    expect(settled.replicas).toEqual(to);
-    expect(to).toContain(settled.leader);
-    expect(await admin.listPartitionReassignments()).toEqual([]);
-    // The dead broker still has its copy on disk; it must delete it itself once back.
-    expect(await holdsCopy(c, controller, topic)).toBe(true);
-    const ackedBeforeRestart = flowing.ledger.count();
-
-    c.node(controller).start();
-    await waitForRunningBrokers(c, 3);
-    await waitFor(`broker ${controller} deleting its copy of ${topic}-0`, async () => ((await holdsCopy(c, controller, topic)) ? undefined : true), 30_000);
-    expect((await admin.describeLogDirs(controller)).flatMap((dir) => dir.partitions).filter((p) => p.topic === topic)).toEqual([]);
-    await waitFor('records acknowledged after the restart', () => (flowing.ledger.count() > ackedBeforeRestart + 5 * liveRecordsPerSend ? true : undefined), 30_000);
-    expect(await controllerId(admin)).toBeGreaterThan(0);
-    expect((await partitionZero(admin, topic)).replicas).toEqual(to);
-
-    await expectEveryAckedRecordOnce(client, flowing, topic);
-    // Both replicas of the target hold the whole log.
-    const ends = await Promise.all(to.map(async (id) => (await admin.describeLogDirs(id, [{ topic, partition: 0 }])).flatMap((dir) => dir.partitions).map((p) => p.logEndOffset)));
-    expect(ends).toEqual(to.map(() => [BigInt(flowing.ledger.count())]));
+    await restartAndCheck(s, s.to);
     console.log(
-      `reassign failover: controller ${controller} killed mid-move ${from.join(',')} -> ${to.join(',')}; controller ${successor} elected after ${electedMs} ms` +
-        ` (move ${ongoingAfterElection.length > 0 ? 'still' : 'no longer'} in flight then); move completed ${completedMs} ms after it started; ${flowing.ledger.count()} records`,
+      `reassign failover: controller ${s.controller} killed mid-move ${s.from.join(',')} -> ${s.to.join(',')}; controller ${successor} elected ${electedMs} ms` +
+        ` and the move completed ${completedMs} ms after the kill; ${s.flowing.ledger.count()} records`,
     );
   });
 
   it('is cancelled through the new controller right after the old one is killed, and the partition keeps its original replicas and data', async () => {
-    const { c, client } = running();
-    const admin = client.admin();
-    const controller = await controllerId(admin);
-    const [kept, removed] = [1, 2, 3].filter((id) => id !== controller) as [number, number];
-    const topic = 'cancelled';
     // The controller is the replica being added: once it is dead the move cannot finish, so the
     // cancel always finds it in flight.
-    const from = [kept, removed];
-    const to = [kept, controller];
-    await createPartition(admin, topic, from);
-    const flowing = new FlowingProducer(client.producer({ acks: 'all', idempotent: true, lingerMs: 2 }), topic);
-    await waitFor(`${fillBytes} bytes acknowledged`, () => (flowing.isFilled || flowing.failures.length > 0 ? true : undefined), 60_000, 100);
-    expect(flowing.failures).toEqual([]);
+    const s = await killControllerDuringMove('cancelled', (controller, [kept, removed]) => ({ from: [kept, removed], to: [kept, controller] }));
+    await s.admin.cancelPartitionReassignments([{ topic: s.topic, partition: 0 }]);
+    const cancelledMs = Date.now() - s.killedAt;
+    const successor = await newController(s.admin, s.controller);
 
-    await admin.alterPartitionReassignments([{ topic, partition: 0, replicas: to }]);
-    const killedAt = await killControllerMidMove(c, admin, topic, controller, from, to);
-    await admin.cancelPartitionReassignments([{ topic, partition: 0 }]);
-    const cancelledMs = Date.now() - killedAt;
-    const successor = await newController(admin, controller);
+    const settled = await waitForSettled(s.admin, s.topic, s.from, 30_000);
+    expect(settled.replicas).toEqual(s.from);
+    expect(await s.admin.listPartitionReassignments()).toEqual([]);
+    await waitForMoreAcks(s.flowing, 'after the cancel');
 
-    const settled = await waitForSettled(admin, topic, from, 30_000);
-    expect(settled.replicas).toEqual(from);
-    expect(await admin.listPartitionReassignments()).toEqual([]);
-    expect(await holdsCopy(c, controller, topic)).toBe(true);
-
-    c.node(controller).start();
-    await waitForRunningBrokers(c, 3);
-    await waitFor(`broker ${controller} deleting its partial copy of ${topic}-0`, async () => ((await holdsCopy(c, controller, topic)) ? undefined : true), 30_000);
-    expect((await partitionZero(admin, topic)).replicas).toEqual(from);
-
-    await expectEveryAckedRecordOnce(client, flowing, topic);
-    console.log(`reassign cancel: controller ${controller} (the adding replica) killed; cancel accepted by controller ${successor} ${cancelledMs} ms later; ${flowing.ledger.count()} records`);
+    await restartAndCheck(s, s.from);
+    console.log(`reassign cancel: controller ${s.controller} (the adding replica) killed; the cancel was accepted by controller ${successor} ${cancelledMs} ms later; ${s.flowing.ledger.count()} records`);
   });
 });
