@@ -1,7 +1,7 @@
 import { type Admin, Eddy, type PartitionDescription, type Producer } from '@eddy/client';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AckLedger, ackedRecordProblems, readAllRecords } from './support/acked-records.js';
 import { waitForRunningBrokers } from './support/cluster-state.js';
 import { ProcessCluster } from './support/eddy-cluster.js';
@@ -31,6 +31,14 @@ beforeAll(async () => {
   cluster = await ProcessCluster.start({ nodes: 3, settings });
   eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, clientId: 'reassign-failover-e2e', requestTimeoutMs: 10_000 });
   await waitForRunningBrokers(cluster, 3);
+});
+
+/** Each case kills a node: bring it back if the case failed before it did, so the next case starts with three brokers. */
+afterEach(async () => {
+  const c = cluster;
+  if (c === undefined || c.nodes.every((node) => node.isRunning)) return;
+  for (const node of c.nodes) if (!node.isRunning) node.start();
+  await waitForRunningBrokers(c, 3);
 });
 
 afterAll(async () => {
@@ -175,6 +183,19 @@ interface Scenario {
   readonly killedAt: number;
 }
 
+/** Checks that `topic`-0 is moving from `from` to `to`, as KIP-455 shows a move in flight. */
+async function expectMoveInFlight(admin: Admin, topic: string, from: readonly number[], to: readonly number[]): Promise<void> {
+  expect(await admin.listPartitionReassignments([{ topic, partition: 0 }]), `${topic}-0 moving from ${from.join(',')} to ${to.join(',')}`).toEqual([
+    {
+      topic,
+      partition: 0,
+      replicas: [...to, ...from.filter((id) => !to.includes(id))],
+      addingReplicas: to.filter((id) => !from.includes(id)),
+      removingReplicas: from.filter((id) => !to.includes(id)),
+    },
+  ]);
+}
+
 /**
  * Places `topic`-0 on `plan(controller, others).from`, fills it while an idempotent acks=all
  * producer keeps writing, starts moving it to `to`, and SIGKILLs the active controller as soon
@@ -191,32 +212,19 @@ async function killControllerDuringMove(topic: string, plan: (controller: number
   expect(flowing.failures).toEqual([]);
 
   await admin.alterPartitionReassignments([{ topic, partition: 0, replicas: to }]);
+  await expectMoveInFlight(admin, topic, from, to);
   const adding = to.filter((id) => !from.includes(id));
-  const [ongoing, ...others] = await admin.listPartitionReassignments([{ topic, partition: 0 }]);
-  expect(others).toEqual([]);
-  expect(ongoing, `the move of ${topic}-0 finished before the controller could be killed`).toEqual({
-    topic,
-    partition: 0,
-    replicas: [...to, ...from.filter((id) => !to.includes(id))],
-    addingReplicas: adding,
-    removingReplicas: from.filter((id) => !to.includes(id)),
-  });
   // The added replicas have started copying (the killed controller may be one of them).
   await waitFor(`a copy of ${topic}-0 on ${adding.join(',')}`, async () => ((await Promise.all(adding.map((id) => holdsCopy(c, id, topic)))).every(Boolean) ? true : undefined), 10_000, 10);
   expect(await controllerId(admin)).toBe(controller);
+  await expectMoveInFlight(admin, topic, from, to);
   await c.node(controller).kill();
   return { c, client, admin, topic, controller, from, to, flowing, killedAt: Date.now() };
 }
 
-/**
- * Restarts the killed controller and checks the end state: it rejoins the brokers and the
- * quorum, deletes its copy of the partition (it is not a replica any more), production goes on,
- * `replicas` hold the whole log, and every acknowledged record is there once, in order.
- */
-async function restartAndCheck(s: Scenario, replicas: readonly number[]): Promise<void> {
-  const { c, admin, topic, controller, flowing } = s;
-  // The dead broker still has its copy on disk; it must delete it itself once back.
-  expect(await holdsCopy(c, controller, topic)).toBe(true);
+/** Restarts the killed controller and waits until it is a running broker again, caught up with the metadata quorum. */
+async function restartController(s: Scenario): Promise<void> {
+  const { c, admin, controller } = s;
   c.node(controller).start();
   await waitForRunningBrokers(c, 3);
   await waitFor(
@@ -228,10 +236,21 @@ async function restartAndCheck(s: Scenario, replicas: readonly number[]): Promis
     },
     30_000,
   );
-  await waitFor(`broker ${controller} deleting its copy of ${topic}-0`, async () => ((await holdsCopy(c, controller, topic)) ? undefined : true), 30_000);
-  expect((await admin.describeLogDirs(controller)).flatMap((dir) => dir.partitions).filter((p) => p.topic === topic)).toEqual([]);
-  await waitForMoreAcks(flowing, 'after the restart');
-  expect((await partitionZero(admin, topic)).replicas).toEqual(replicas);
+}
+
+/**
+ * Checks the end state once every broker runs: `topic`-0 settles on `replicas`, the other
+ * brokers delete their copies, production goes on, `replicas` hold the whole log, and every
+ * acknowledged record is there once, at its acknowledged offset, in order.
+ */
+async function expectSettledWithEveryRecord(s: Scenario, replicas: readonly number[]): Promise<void> {
+  const { c, admin, topic, flowing } = s;
+  expect((await waitForSettled(admin, topic, replicas, 30_000)).replicas).toEqual(replicas);
+  for (const id of [1, 2, 3].filter((id) => !replicas.includes(id))) {
+    await waitFor(`broker ${id} deleting its copy of ${topic}-0`, async () => ((await holdsCopy(c, id, topic)) ? undefined : true), 30_000);
+    expect((await admin.describeLogDirs(id)).flatMap((dir) => dir.partitions).filter((p) => p.topic === topic)).toEqual([]);
+  }
+  await waitForMoreAcks(flowing, 'at the end');
 
   await flowing.stop();
   expect(flowing.failures).toEqual([]);
@@ -258,7 +277,9 @@ describe('a partition reassignment across a controller failover (real processes)
     const s = await killControllerDuringMove('moved', (controller, [kept, added]) => ({ from: [controller, kept], to: [kept, added] }));
     const successor = await newController(s.admin, s.controller);
     const electedMs = Date.now() - s.killedAt;
-    expect(await s.admin.listPartitionReassignments([{ topic: s.topic, partition: 0 }]), 'the move is left to the new controller').toHaveLength(1);
+    // Only a race of a few milliseconds lets the old controller complete the move (it was seen
+    // in flight just before the kill); how often the new one finds it is a figure, not a rule.
+    const inFlightAfterElection = (await s.admin.listPartitionReassignments([{ topic: s.topic, partition: 0 }])).length > 0;
     await waitForMoreAcks(s.flowing, 'after the controller failover');
 
     const settled = await waitForSettled(s.admin, s.topic, s.to, 30_000);
@@ -267,9 +288,12 @@ describe('a partition reassignment across a controller failover (real processes)
     expect(s.to).toContain(settled.leader);
     expect(await s.admin.listPartitionReassignments()).toEqual([]);
 
-    await restartAndCheck(s, s.to);
+    // The dead broker still has its copy on disk; it must delete it itself once back.
+    expect(await holdsCopy(s.c, s.controller, s.topic)).toBe(true);
+    await restartController(s);
+    await expectSettledWithEveryRecord(s, s.to);
     console.log(
-      `reassign failover: controller ${s.controller} killed mid-move ${s.from.join(',')} -> ${s.to.join(',')}; controller ${successor} elected ${electedMs} ms` +
+      `reassign failover: controller ${s.controller} killed mid-move ${s.from.join(',')} -> ${s.to.join(',')}; controller ${successor} elected ${electedMs} ms (move ${inFlightAfterElection ? 'still' : 'no longer'} in flight then)` +
         ` and the move completed ${completedMs} ms after the kill; ${s.flowing.ledger.count()} records`,
     );
   });
@@ -287,7 +311,25 @@ describe('a partition reassignment across a controller failover (real processes)
     expect(await s.admin.listPartitionReassignments()).toEqual([]);
     await waitForMoreAcks(s.flowing, 'after the cancel');
 
-    await restartAndCheck(s, s.from);
+    expect(await holdsCopy(s.c, s.controller, s.topic)).toBe(true);
+    await restartController(s);
+    await expectSettledWithEveryRecord(s, s.from);
     console.log(`reassign cancel: controller ${s.controller} (the adding replica) killed; the cancel was accepted by controller ${successor} ${cancelledMs} ms later; ${s.flowing.ledger.count()} records`);
+  });
+
+  it('waits for a killed controller that was the replica being added, and completes once it is back and caught up', async () => {
+    const s = await killControllerDuringMove('resumed', (controller, [kept, removed]) => ({ from: [kept, removed], to: [kept, controller] }));
+    const successor = await newController(s.admin, s.controller);
+    await waitForMoreAcks(s.flowing, 'after the controller failover');
+    // Without its added replica the move cannot complete: the new controller keeps it in flight.
+    await expectMoveInFlight(s.admin, s.topic, s.from, s.to);
+    expect(await holdsCopy(s.c, s.controller, s.topic)).toBe(true);
+
+    const restartedAt = Date.now();
+    await restartController(s);
+    await waitForSettled(s.admin, s.topic, s.to, 30_000);
+    const completedMs = Date.now() - restartedAt;
+    await expectSettledWithEveryRecord(s, s.to);
+    console.log(`reassign resumed: controller ${s.controller} (the adding replica) killed, controller ${successor} elected; the move completed ${completedMs} ms after the restart; ${s.flowing.ledger.count()} records`);
   });
 });
