@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LogManager } from '@eddy/log';
@@ -18,6 +18,8 @@ class SingleNode {
   constructor(
     readonly dir: string,
     readonly logManager: LogManager,
+    /** Committed before the manager starts, as a restarted broker finds its caught-up image. */
+    initial: readonly MetadataRecord[] = [],
   ) {
     this.manager = new ReplicaManager({
       nodeId: 1,
@@ -31,6 +33,7 @@ class SingleNode {
     this.commit([
       { type: 'RegisterBroker', brokerId: 1, incarnationId: 'one', brokerEpoch: 1, endpoint: { host: '127.0.0.1', port: 9092 }, rack: null },
       { type: 'UnfenceBroker', brokerId: 1, brokerEpoch: 1 },
+      ...initial,
     ]);
     this.manager.start();
   }
@@ -41,14 +44,19 @@ class SingleNode {
   }
 
   async createTopic(name: string, partitions = 1, configs: Readonly<Record<string, string>> = {}): Promise<void> {
-    const topicId = `${name}-id`;
-    this.commit([
-      { type: 'Topic', name, topicId },
-      ...Object.entries(configs).map(([key, value]): MetadataRecord => ({ type: 'Config', resourceType: 'topic', resourceName: name, name: key, value })),
-      ...Array.from({ length: partitions }, (_, partition): MetadataRecord => ({ type: 'Partition', topicId, partition, replicas: [1], isr: [1], adding: [], removing: [], leader: 1, leaderEpoch: 0, partitionEpoch: 0 })),
-    ]);
+    this.commit(topicRecords(name, partitions, configs));
     await this.manager.settled();
   }
+}
+
+/** A topic whose partitions all live on broker 1 alone. */
+function topicRecords(name: string, partitions = 1, configs: Readonly<Record<string, string>> = {}): MetadataRecord[] {
+  const topicId = `${name}-id`;
+  return [
+    { type: 'Topic', name, topicId },
+    ...Object.entries(configs).map(([key, value]): MetadataRecord => ({ type: 'Config', resourceType: 'topic', resourceName: name, name: key, value })),
+    ...Array.from({ length: partitions }, (_, partition): MetadataRecord => ({ type: 'Partition', topicId, partition, replicas: [1], isr: [1], adding: [], removing: [], leader: 1, leaderEpoch: 0, partitionEpoch: 0 })),
+  ];
 }
 
 const batch = (count: number, valueBytes = 10): Buffer =>
@@ -156,6 +164,28 @@ describe('ReplicaManager on one node', () => {
     const idempotent = encodeRecordBatch([{ value: 'x' }], { producerId: 7n, producerEpoch: 0, baseSequence: 0 });
     const twice = Buffer.concat([idempotent, encodeRecordBatch([{ value: 'y' }], { producerId: 7n, producerEpoch: 0, baseSequence: 1 })]);
     expect((await node.manager.appendRecords({ topic: 'c', partition: 0, records: twice, acks: 1, timeoutMs: 0 })).error.errorCode).toBe('INVALID_RECORD');
+  });
+
+  it('deletes, when it starts, the logs on disk that the image no longer assigns to this broker', async () => {
+    await node.createTopic('kept');
+    await node.createTopic('moved');
+    for (const topic of ['kept', 'moved']) {
+      expect((await node.manager.appendRecords({ topic, partition: 0, records: batch(3), acks: 1, timeoutMs: 0 })).error.errorCode).toBe('NONE');
+    }
+    await node.manager.close();
+    await logManager.close();
+    // Restarted: both logs are on disk, but 'moved' left this broker while it was down, so the
+    // caught-up image it starts from names only 'kept' and no delta will ever mention 'moved'.
+    logManager = new LogManager({ dataDir: dir });
+    expect(await logManager.openAll()).toBe(2);
+    node = new SingleNode(dir, logManager, topicRecords('kept'));
+    await node.manager.settled();
+    expect(logManager.get('moved', 0)).toBeUndefined();
+    // Renamed for deletion at once (a crash in between finishes the job on the next start).
+    expect(await readdir(dir)).not.toContain('moved-0');
+    expect(await readdir(dir)).toContain('kept-0');
+    expect(logManager.get('kept', 0)?.logEndOffset).toBe(3n);
+    expect(node.manager.highWatermark('kept', 0)).toBe(3n);
   });
 
   it('answers what is waiting when it closes', async () => {

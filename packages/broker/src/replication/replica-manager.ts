@@ -330,6 +330,9 @@ export class ReplicaManager {
         for (const partition of topic.partitions.values()) if (partition.replicas.includes(this.nodeId)) touch(topic.name, partition.partition);
       }
       for (const replica of this.replicasByKey.values()) touch(replica.topic, replica.partition);
+      // Logs found on disk at startup that the image no longer assigns here (moved away or
+      // deleted while this broker was down) get no delta naming them: delete them now.
+      for (const log of this.deps.logManager.partitions()) touch(log.topic, log.partition);
     } else {
       const changes = localReplicaChanges(delta, this.nodeId);
       for (const partition of changes.leaders) touch(partition.topicName, partition.partition);
