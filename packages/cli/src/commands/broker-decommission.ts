@@ -2,7 +2,10 @@ import { type Clock, EddyError, systemClock } from '@eddy/base';
 import type { Admin } from '@eddy/client';
 import { planDecommission } from './balance-plan.js';
 import { readClusterLayout } from './cluster-layout.js';
-import { applyInWaves, sleepMs, waitForReassignments, type WaveOptions } from './reassignment-waves.js';
+import { applyInWaves, sleepMs, waitForReassignments, type WaveAdmin, type WaveOptions } from './reassignment-waves.js';
+
+/** The admin calls a decommission needs. */
+export type DecommissionAdmin = WaveAdmin & Pick<Admin, 'describeQuorum' | 'describeCluster' | 'describeTopics' | 'unregisterBroker'>;
 
 export interface DecommissionOptions extends WaveOptions {
   /** How long to wait for the broker's process to stop once it holds nothing. */
@@ -22,7 +25,7 @@ const stopPollIntervalMs = 500;
  * again with its next heartbeat, as in Kafka), then unregisters it. Every step starts from the
  * cluster's state, so running it again after an interruption resumes where it stopped.
  */
-export async function decommissionBroker(admin: Admin, brokerId: number, options: DecommissionOptions): Promise<void> {
+export async function decommissionBroker(admin: DecommissionAdmin, brokerId: number, options: DecommissionOptions): Promise<void> {
   const { voters } = await admin.describeQuorum();
   if (voters.some((voter) => voter.replicaId === brokerId)) {
     throw new EddyError('INVALID_REQUEST', `broker ${brokerId} is a controller voter; remove it from the quorum first (eddy quorum remove-voter --node-id ${brokerId})`);
@@ -44,7 +47,7 @@ export async function decommissionBroker(admin: Admin, brokerId: number, options
 }
 
 /** Moves every replica off the broker; returns how many moved. */
-async function drain(admin: Admin, brokerId: number, options: DecommissionOptions): Promise<number> {
+async function drain(admin: DecommissionAdmin, brokerId: number, options: DecommissionOptions): Promise<number> {
   if ((await admin.listPartitionReassignments()).length > 0) {
     options.report('Waiting for the reassignments in progress to finish first');
     await waitForReassignments(admin, undefined, options);
@@ -60,7 +63,7 @@ async function drain(admin: Admin, brokerId: number, options: DecommissionOption
   return plan.changes.length;
 }
 
-async function waitUntilStopped(admin: Admin, brokerId: number, options: DecommissionOptions): Promise<void> {
+async function waitUntilStopped(admin: DecommissionAdmin, brokerId: number, options: DecommissionOptions): Promise<void> {
   const clock: Clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? sleepMs;
   const deadlineMs = clock.monotonicMs() + options.shutdownTimeoutMs;

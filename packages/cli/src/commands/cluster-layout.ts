@@ -12,7 +12,7 @@ export interface ClusterLayout {
   readonly partitions: readonly PartitionLayout[];
 }
 
-export async function readClusterLayout(admin: Admin): Promise<ClusterLayout> {
+export async function readClusterLayout(admin: Pick<Admin, 'describeCluster' | 'describeTopics'>): Promise<ClusterLayout> {
   const cluster = await admin.describeCluster({ includeFencedBrokers: true });
   const topics = await admin.describeTopics();
   const eligible = cluster.brokers
