@@ -86,6 +86,12 @@ describe('planRebalance', () => {
     expect(moved.after.map((load) => load.replicas)).toEqual([2, 2, 2]);
   });
 
+  it('leaves under-replicated partitions where they are', () => {
+    const partitions = topic('t', [[1, 2], [1, 2], [1, 2], [1, 2]]).map((p) => (p.partition === 0 ? p : { ...p, isr: [1] }));
+    const plan = planRebalance(partitions, brokers([1, 2, 3]));
+    expect(plan.changes.map((change) => change.partition)).toEqual([0]);
+  });
+
   it('leaves partitions with a replica on a broker that is down where they are', () => {
     const partitions = [...topic('t', [[1, 9], [1, 9], [1, 9], [1, 9]]), ...topic('u', [[1], [1], [1], [1]])];
     const plan = planRebalance(partitions, brokers([1, 2]));

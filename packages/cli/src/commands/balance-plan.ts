@@ -55,14 +55,15 @@ export function isBalanced(plan: BalancePlan): boolean {
  * broker that has one to give to the least loaded broker that can take it, until no two
  * brokers differ by more than one (or no move is allowed). A move never puts two replicas of a
  * partition on one broker nor lowers the number of racks a partition spans. Partitions with a
- * replica outside `brokers` (down, fenced, leaving) are counted but not moved. Leadership is
+ * replica outside `brokers` (down, fenced, leaving) or out of sync are counted but not moved. Leadership is
  * then evened out by reordering replicas, which copies no data. Deterministic: ties go to
  * the lower broker id and the first partition in topic order.
  */
 export function planRebalance(partitions: readonly PartitionLayout[], brokers: readonly PlacementBroker[]): BalancePlan {
   const layout = new Layout(partitions, brokers);
   const before = layout.loads();
-  const movable = layout.entries.filter((entry) => entry.replicas.every((id) => layout.isEligible(id)));
+  // Only fully in-sync partitions move: dropping a replica of a lagging one could leave it a single in-sync copy.
+  const movable = layout.entries.filter((entry) => entry.replicas.every((id) => layout.isEligible(id) && entry.isr.includes(id)));
   const movesMax = movable.reduce((sum, entry) => sum + entry.replicas.length, 0);
   for (let moves = 0; moves < movesMax; moves++) {
     if (!moveOneReplica(layout, movable)) break;

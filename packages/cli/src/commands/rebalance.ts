@@ -19,9 +19,12 @@ export function registerRebalanceCommand(program: Command): void {
       const json = flags.json === true;
       const waves = parseWaveFlags(flags, json ? () => undefined : print);
       await withAdmin(flags, async (admin) => {
-        if (flags.execute === true && (await admin.listPartitionReassignments()).length > 0) {
+        const ongoing = (await admin.listPartitionReassignments()).length;
+        if (ongoing > 0 && flags.execute === true) {
           waves.report('Waiting for the reassignments in progress to finish first');
           await waitForReassignments(admin, undefined, waves);
+        } else if (ongoing > 0) {
+          waves.report(`${ongoing} reassignment(s) in progress: this plan assumes they complete`);
         }
         const layout = await readClusterLayout(admin);
         const plan = planRebalance(layout.partitions, layout.eligible);
