@@ -57,14 +57,14 @@ export function isBalanced(plan: BalancePlan): boolean {
  * partition on one broker nor lowers the number of racks a partition spans. Partitions with a
  * replica outside `brokers` (down, fenced, leaving) or out of sync are counted but not moved. Leadership is
  * then evened out by reordering replicas, which copies no data. Deterministic: ties go to
- * the lower broker id and the first partition in topic order.
+ * the lower broker id.
  */
 export function planRebalance(partitions: readonly PartitionLayout[], brokers: readonly PlacementBroker[]): BalancePlan {
   const layout = new Layout(partitions, brokers);
   const before = layout.loads();
   // Only fully in-sync partitions move: dropping a replica of a lagging one could leave it a single in-sync copy.
-  const movable = layout.entries.filter((entry) => entry.replicas.every((id) => layout.isEligible(id) && entry.isr.includes(id)));
-  const movesMax = movable.reduce((sum, entry) => sum + entry.replicas.length, 0);
+  const movable = new Set(layout.entries.filter((entry) => entry.replicas.every((id) => layout.isEligible(id) && entry.isr.includes(id))));
+  const movesMax = [...movable].reduce((sum, entry) => sum + entry.replicas.length, 0);
   for (let moves = 0; moves < movesMax; moves++) {
     if (!moveOneReplica(layout, movable)) break;
   }
@@ -114,16 +114,26 @@ export function planDecommission(partitions: readonly PartitionLayout[], brokers
 }
 
 /** Moves one replica from a loaded broker to a light one; false when no move helps. */
-function moveOneReplica(layout: Layout, movable: readonly Entry[]): boolean {
+function moveOneReplica(layout: Layout, movable: ReadonlySet<Entry>): boolean {
   const byLoad = [...layout.brokers].sort((a, b) => layout.replicaCount(b.brokerId) - layout.replicaCount(a.brokerId) || a.brokerId - b.brokerId);
   for (const source of byLoad) {
-    for (const target of [...byLoad].reverse()) {
+    for (let t = byLoad.length - 1; t >= 0; t--) {
+      const target = byLoad[t] as PlacementBroker;
       if (layout.replicaCount(source.brokerId) - layout.replicaCount(target.brokerId) < 2) break;
-      const candidates = movable.filter((entry) => entry.replicas.includes(source.brokerId) && !entry.replicas.includes(target.brokerId) && layout.keepsRacks(entry, source.brokerId, target.brokerId));
       // A follower moves without disturbing leadership; a preferred leader only when no follower can.
-      const entry = candidates.find((e) => e.replicas[0] !== source.brokerId) ?? candidates[0];
-      if (entry === undefined) continue;
-      layout.replace(entry, source.brokerId, target.brokerId);
+      let leading: Entry | undefined;
+      let chosen: Entry | undefined;
+      for (const entry of layout.entriesOn(source.brokerId)) {
+        if (!movable.has(entry) || entry.replicas.includes(target.brokerId) || !layout.keepsRacks(entry, source.brokerId, target.brokerId)) continue;
+        if (entry.replicas[0] !== source.brokerId) {
+          chosen = entry;
+          break;
+        }
+        leading ??= entry;
+      }
+      chosen ??= leading;
+      if (chosen === undefined) continue;
+      layout.replace(chosen, source.brokerId, target.brokerId);
       return true;
     }
   }
@@ -131,15 +141,18 @@ function moveOneReplica(layout: Layout, movable: readonly Entry[]): boolean {
 }
 
 /** Makes another replica the preferred leader of one partition of a broker that prefers too many; false when none helps. */
-function moveOnePreferredLeader(layout: Layout, movable: readonly Entry[]): boolean {
+function moveOnePreferredLeader(layout: Layout, movable: ReadonlySet<Entry>): boolean {
   const byLeaders = [...layout.brokers].sort((a, b) => layout.leaderCount(b.brokerId) - layout.leaderCount(a.brokerId) || a.brokerId - b.brokerId);
   for (const source of byLeaders) {
-    for (const target of [...byLeaders].reverse()) {
+    for (let t = byLeaders.length - 1; t >= 0; t--) {
+      const target = byLeaders[t] as PlacementBroker;
       if (layout.leaderCount(source.brokerId) - layout.leaderCount(target.brokerId) < 2) break;
-      const entry = movable.find((e) => e.replicas[0] === source.brokerId && e.replicas.includes(target.brokerId) && layout.canLead(e, target.brokerId));
-      if (entry === undefined) continue;
-      layout.prefer(entry, target.brokerId);
-      return true;
+      for (const entry of layout.entriesOn(source.brokerId)) {
+        if (movable.has(entry) && entry.replicas[0] === source.brokerId && entry.replicas.includes(target.brokerId) && layout.canLead(entry, target.brokerId)) {
+          layout.prefer(entry, target.brokerId);
+          return true;
+        }
+      }
     }
   }
   return false;
@@ -159,6 +172,8 @@ class Layout {
   readonly entries: Entry[];
   private readonly replicasOf = new Map<number, number>();
   private readonly leadersOf = new Map<number, number>();
+  /** The entries with a replica on each eligible broker. */
+  private readonly entriesOf = new Map<number, Set<Entry>>();
   private readonly rackOf: ReadonlyMap<number, string>;
 
   constructor(
@@ -171,6 +186,7 @@ class Layout {
     for (const broker of brokers) {
       this.replicasOf.set(broker.brokerId, 0);
       this.leadersOf.set(broker.brokerId, 0);
+      this.entriesOf.set(broker.brokerId, new Set());
     }
     for (const entry of this.entries) this.count(entry, 1);
     // Racks count only when every broker has one, as in the controller's placement.
@@ -180,6 +196,10 @@ class Layout {
 
   isEligible(brokerId: number): boolean {
     return this.replicasOf.has(brokerId);
+  }
+
+  entriesOn(brokerId: number): ReadonlySet<Entry> {
+    return this.entriesOf.get(brokerId) ?? new Set();
   }
 
   replicaCount(brokerId: number): number {
@@ -234,7 +254,13 @@ class Layout {
   }
 
   private count(entry: Entry, delta: 1 | -1): void {
-    for (const id of entry.replicas) if (this.replicasOf.has(id)) this.replicasOf.set(id, this.replicaCount(id) + delta);
+    for (const id of entry.replicas) {
+      const onBroker = this.entriesOf.get(id);
+      if (onBroker === undefined) continue;
+      if (delta > 0) onBroker.add(entry);
+      else onBroker.delete(entry);
+      this.replicasOf.set(id, this.replicaCount(id) + delta);
+    }
     const preferred = entry.replicas[0];
     if (preferred !== undefined && this.leadersOf.has(preferred)) this.leadersOf.set(preferred, this.leaderCount(preferred) + delta);
   }
