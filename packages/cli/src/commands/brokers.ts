@@ -26,14 +26,15 @@ export function registerBrokersCommands(program: Command): void {
     print(formatTable(['ID', 'HOST', 'PORT', 'RACK', 'STATE', 'CONTROLLER'], rows.map((row) => [row.id, row.host, row.port, row.rack, row.state, row.isController ? 'active' : ''])));
   });
 
-  waveOptions(clientCommand(brokers.command('decommission').description('move every replica off a broker, wait for its process to stop, and remove it from the cluster')))
-    .requiredOption('--broker-id <id>', 'the broker to decommission')
-    .option('--shutdown-timeout-ms <ms>', 'how long to wait for the emptied broker\'s process to stop', '600000')
-    .action(async (flags: DecommissionFlags) => {
-      const brokerId = integerFlag('--broker-id', flags.brokerId, 0);
-      const options = { ...parseWaveFlags(flags, print), shutdownTimeoutMs: integerFlag('--shutdown-timeout-ms', flags.shutdownTimeoutMs, 0) };
-      await withAdmin(flags, (admin) => decommissionBroker(admin, brokerId, options));
-    });
+  waveOptions(
+    clientCommand(brokers.command('decommission').description('move every replica off a broker, wait for its process to stop, and remove it from the cluster'))
+      .requiredOption('--broker-id <id>', 'the broker to decommission')
+      .option('--shutdown-timeout-ms <ms>', 'how long to wait for the emptied broker\'s process to stop', '600000'),
+  ).action(async (flags: DecommissionFlags) => {
+    const brokerId = integerFlag('--broker-id', flags.brokerId, 1);
+    const options = { ...parseWaveFlags(flags, print), shutdownTimeoutMs: integerFlag('--shutdown-timeout-ms', flags.shutdownTimeoutMs, 0) };
+    await withAdmin(flags, (admin) => decommissionBroker(admin, brokerId, options));
+  });
 }
 
 export function brokerState(broker: BrokerDescription): 'running' | 'fenced' | 'shutting-down' {
