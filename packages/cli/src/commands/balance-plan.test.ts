@@ -57,6 +57,31 @@ describe('planRebalance', () => {
     expect(isBalanced(planRebalance(applied(skewed, plan), brokers([1, 2, 3, 4, 5])))).toBe(true);
   });
 
+  it('over random clusters: valid, within one of even where unconstrained, and a fixed point', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const prng = new Prng(seed);
+      const brokerCount = prng.intBetween(2, 7);
+      const racked = prng.chance(0.5);
+      const all = brokers(
+        Array.from({ length: brokerCount }, (_, i) => i + 1),
+        racked ? Array.from({ length: brokerCount }, (_, i) => `r${i % 3}`) : undefined,
+      );
+      // Topics placed over a random subset of the brokers, as if the others joined later.
+      const old = prng.shuffle(all).slice(0, prng.intBetween(1, brokerCount));
+      const partitions = Array.from({ length: prng.intBetween(1, 4) }, (_, i) =>
+        topic(`t${i}`, placeReplicas(old, { partitionCount: prng.intBetween(1, 12), replicationFactor: prng.intBetween(1, old.length) }, prng)),
+      ).flat();
+      const plan = planRebalance(partitions, all);
+      expectValid(plan);
+      const rackCount = (replicas: readonly number[]): number => new Set(replicas.map((id) => all.find((b) => b.brokerId === id)?.rack ?? id)).size;
+      for (const change of plan.changes) expect(rackCount(change.newReplicas), `seed ${seed}`).toBeGreaterThanOrEqual(rackCount(change.replicas));
+      // Without racks a move from the fullest to the emptiest broker always exists while they differ by two:
+      // were the emptiest on every partition of the fullest, it would hold at least as many.
+      if (!racked) expect(spread(plan, 'replicas'), `seed ${seed}`).toBeLessThanOrEqual(1);
+      expect(isBalanced(planRebalance(applied(partitions, plan), all)), `seed ${seed}`).toBe(true);
+    }
+  });
+
   it('counts an election when leaders sit off their preferred replicas', () => {
     const partitions = topic('t', [[1, 2], [2, 1]]).map((p) => ({ ...p, leader: 1 }));
     const plan = planRebalance(partitions, brokers([1, 2]));
