@@ -97,11 +97,18 @@ describe('eddy rebalance and eddy brokers decommission against real processes', 
     expect(executed.code).toBe(0);
     expect(executed.stdout).toContain(`Wave ${Math.ceil(dataMoves / 3)}/${Math.ceil(dataMoves / 3)} done in`);
     expect(executed.stdout).toMatch(/Rebalance complete: \d+ replica move\(s\)/);
+    const waves = executed.stdout.split('\n').filter((line) => /^Wave \d+\/\d+: moving /.test(line));
+    expect(waves.map((line) => line.split('; ').length).reduce((sum, n) => sum + n, 0)).toBe(dataMoves);
+    for (const wave of waves) expect(wave.split('; ').length).toBeLessThanOrEqual(3);
     const counts = [...replicasPerBroker(await allPartitions(c)).values()];
     expect(counts).toHaveLength(4);
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     // Planning again finds nothing to do once every node has seen the elections.
     await waitFor('a balanced cluster', async () => ((await c.eddy(['rebalance'])).stdout.includes('The cluster is balanced: nothing to move.') ? true : undefined), 15_000, 200);
+    const leaders = new Map<number, number>();
+    for (const { partition } of await allPartitions(c)) leaders.set(partition.leader, (leaders.get(partition.leader) ?? 0) + 1);
+    expect([...leaders.keys()].sort()).toEqual([1, 2, 3, 4]);
+    expect(Math.max(...leaders.values()) - Math.min(...leaders.values())).toBeLessThanOrEqual(1);
     await expectReadable(c, 'orders', orders, 'audit');
     await expectReadable(c, 'logs', logs);
 
