@@ -1,7 +1,7 @@
 import { Prng } from '@eddy/base';
 import { placeReplicas } from '@eddy/broker';
 import { describe, expect, it } from 'vitest';
-import { type BalancePlan, isBalanced, movesData, type PartitionLayout, planDecommission, planRebalance } from './balance-plan.js';
+import { addedReplicas, type BalancePlan, isBalanced, movesData, type PartitionLayout, planDecommission, planRebalance } from './balance-plan.js';
 
 const brokers = (ids: readonly number[], racks?: readonly string[]): { brokerId: number; rack: string | null }[] =>
   ids.map((brokerId, i) => ({ brokerId, rack: racks?.[i] ?? null }));
@@ -40,7 +40,7 @@ describe('planRebalance', () => {
     expect(plan.after.map((load) => load.replicas)).toEqual([9, 9, 9, 9]);
     expect(plan.after.map((load) => load.leaders)).toEqual([3, 3, 3, 3]);
     for (const change of plan.changes.filter(movesData)) {
-      expect(change.newReplicas.filter((id) => !change.replicas.includes(id))).toEqual([4]);
+      expect(addedReplicas(change)).toEqual([4]);
     }
     expect(plan.before.map((load) => load.replicas)).toEqual([12, 12, 12, 0]);
   });

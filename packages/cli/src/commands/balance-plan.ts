@@ -40,9 +40,14 @@ export interface BalancePlan {
   readonly leaderElections: number;
 }
 
+/** The brokers that get a copy of the partition: the replicas that move. */
+export function addedReplicas(change: PlannedChange): number[] {
+  return change.newReplicas.filter((id) => !change.replicas.includes(id));
+}
+
 /** Whether the change copies data (the replica set changes) rather than only reordering it. */
 export function movesData(change: PlannedChange): boolean {
-  return change.newReplicas.length !== change.replicas.length || change.newReplicas.some((id) => !change.replicas.includes(id));
+  return change.newReplicas.length !== change.replicas.length || addedReplicas(change).length > 0;
 }
 
 export function isBalanced(plan: BalancePlan): boolean {

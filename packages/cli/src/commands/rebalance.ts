@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ClientFlags, clientCommand, print, withAdmin } from '../client-options.js';
 import { formatJson, formatTable } from '../output/table.js';
-import { type BalancePlan, isBalanced, movesData, planRebalance } from './balance-plan.js';
+import { addedReplicas, type BalancePlan, isBalanced, movesData, planRebalance } from './balance-plan.js';
 import { readClusterLayout } from './cluster-layout.js';
 import { applyInWaves, waitForReassignments } from './reassignment-waves.js';
 import { parseWaveFlags, type WaveFlags, waveOptions } from './wave-flags.js';
@@ -41,9 +41,8 @@ export function registerRebalanceCommand(program: Command): void {
         await applyInWaves(admin, plan.changes, waves);
         const elections = await admin.electLeaders({ type: 'preferred' });
         const failed = elections.filter((result) => result.error !== undefined);
-        const moved = plan.changes.filter(movesData).length;
         waves.report(
-          `Rebalance complete: ${moved} replica move(s), ${plan.changes.length - moved} reorder(s), preferred leaders elected` +
+          `Rebalance complete: ${describeMoves(plan)}, preferred leaders elected` +
             (failed.length > 0 ? ` (${failed.length} partition(s) kept their leader: ${failed[0]?.error?.message ?? ''})` : ''),
         );
       });
@@ -60,11 +59,15 @@ function formatPlan(plan: BalancePlan, maxConcurrentMoves: number): string {
     ['TOPIC', 'PARTITION', 'REPLICAS', 'NEW-REPLICAS', 'CHANGE'],
     plan.changes.map((change) => [change.topic, change.partition, change.replicas.join(','), change.newReplicas.join(','), movesData(change) ? 'move' : 'leader']),
   );
-  const moves = plan.changes.filter(movesData).length;
-  const summary =
-    `Plan: ${moves} replica move(s) in ${Math.ceil(moves / maxConcurrentMoves)} wave(s) of at most ${maxConcurrentMoves}, ` +
-    `${plan.changes.length - moves} preferred-leader change(s), ${plan.leaderElections} leader election(s).`;
+  const waveCount = Math.ceil(plan.changes.filter(movesData).length / maxConcurrentMoves);
+  const summary = `Plan: ${describeMoves(plan)}, ${plan.leaderElections} leader election(s); moves run in ${waveCount} wave(s) of at most ${maxConcurrentMoves} partitions.`;
   return `${brokers}\n${changes}\n${summary}`;
+}
+
+function describeMoves(plan: BalancePlan): string {
+  const moving = plan.changes.filter(movesData);
+  const replicas = moving.reduce((sum, change) => sum + addedReplicas(change).length, 0);
+  return `${replicas} replica move(s) in ${moving.length} partition(s), ${plan.changes.length - moving.length} preferred-leader change(s)`;
 }
 
 function planJson(plan: BalancePlan, executed: boolean): unknown {
