@@ -6,6 +6,8 @@ import { EddyProcess, type RunResult, runEddy } from './eddy-process.js';
 
 export interface ProcessClusterOptions {
   readonly nodes: number;
+  /** How many of the nodes (the first ones) form the controller quorum; the rest are broker-only observers. Default: all. */
+  readonly voters?: number;
   /** Extra `--set key=value` settings for every node. */
   readonly settings?: Readonly<Record<string, string>>;
   /** Where each node runs, by node id - 1 (default: 127.0.0.1, as a plain child process). */
@@ -40,7 +42,10 @@ export class ProcessCluster implements EddyRunner {
     const ports = await freeLoopbackPorts(options.nodes);
     const hosts = ports.map((_, i): NodeHost => options.hosts?.[i] ?? { address: '127.0.0.1' });
     const addresses = ports.map((port, i) => `${hosts[i]?.address ?? ''}:${port}`);
-    const quorum = addresses.map((address, i) => `${i + 1}@${address}`).join(',');
+    const quorum = addresses
+      .slice(0, options.voters ?? addresses.length)
+      .map((address, i) => `${i + 1}@${address}`)
+      .join(',');
     const settings = Object.entries(options.settings ?? {}).flatMap(([key, value]) => ['--set', `${key}=${value}`]);
     const nodes = addresses.map((address, i) => {
       const args = ['server', '--node-id', String(i + 1), '--listen', address, '--data-dir', join(root, `node-${i + 1}`), '--controller-quorum', quorum, '--log-level', 'warn', ...settings];

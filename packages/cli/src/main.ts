@@ -9,6 +9,7 @@ import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerQuorumCommands } from './commands/quorum.js';
 import { registerReassignCommands } from './commands/reassign.js';
+import { registerRebalanceCommand } from './commands/rebalance.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTopicsCommands } from './commands/topics.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerGroupsCommands(program);
   registerBrokersCommands(program);
   registerReassignCommands(program);
+  registerRebalanceCommand(program);
   registerQuorumCommands(program);
   registerPerfCommands(program);
   return program;
