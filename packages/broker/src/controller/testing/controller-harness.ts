@@ -59,6 +59,13 @@ export class Harness {
     return outcome!;
   }
 
+  /** Creates a topic placed as `replicas` says, partition i on `replicas[i]`, as Kafka clients send it (-1 for the counts). */
+  createAssignedTopic(name: string, replicas: readonly (readonly number[])[], configs: Record<string, string> = {}) {
+    const assignments = replicas.map((brokers, partition) => ({ partition, replicas: brokers }));
+    const [outcome] = this.commit(this.core.createTopics([{ name, partitions: -1, replicationFactor: -1, configs: new Map(Object.entries(configs)), assignments }]));
+    return outcome!;
+  }
+
   partition(topic: string, partition: number) {
     return this.image.partition(topic, partition)!;
   }
