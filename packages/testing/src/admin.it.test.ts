@@ -109,6 +109,42 @@ describe('the admin API against an in-process 3-node cluster', () => {
     await expect(admin.deleteTopics(['audit'])).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
   });
 
+  it('creates and grows a topic with explicit replica assignments, and refuses bad ones', async () => {
+    const placed = [
+      [3, 1],
+      [1, 2],
+      [2, 3],
+    ];
+    const [created] = await admin.createTopics([{ topic: 'placed', assignments: placed.map((replicas, partition) => ({ partition, replicas })) }]);
+    expect(created).toMatchObject({ topic: 'placed', partitions: 3, replicationFactor: 2 });
+    await admin.createPartitions([{ topic: 'placed', count: 4, assignments: [[3, 2]] }]);
+    const described = await waitFor('four online partitions in sync', async () => {
+      const [topic] = await admin.describeTopics(['placed']).catch(() => []);
+      return topic?.partitions.length === 4 && topic.partitions.every((p) => p.state === 'Online' && p.isr.length === 2) ? topic : undefined;
+    });
+    // Each partition has exactly the replicas asked for, led by the first of them.
+    expect(described.partitions.map((p) => [p.partition, p.replicas, p.leader])).toEqual([
+      [0, [3, 1], 3],
+      [1, [1, 2], 1],
+      [2, [2, 3], 2],
+      [3, [3, 2], 3],
+    ]);
+    for (const partition of [0, 1, 2, 3]) {
+      const values = [`a${partition}`, `b${partition}`];
+      await produce('placed', partition, values);
+      expect(await readAll('placed', partition, values.length)).toEqual(values);
+    }
+
+    const invalid = { code: 'INVALID_REPLICA_ASSIGNMENT' };
+    await expect(admin.createTopics([{ topic: 'misplaced', assignments: [{ partition: 0, replicas: [1, 9] }] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createTopics([{ topic: 'misplaced', assignments: [{ partition: 0, replicas: [2, 2] }] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createTopics([{ topic: 'misplaced', assignments: [{ partition: 1, replicas: [1] }] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createPartitions([{ topic: 'placed', count: 6, assignments: [[1, 2]] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createPartitions([{ topic: 'placed', count: 5, assignments: [[1, 2, 3]] }])).rejects.toMatchObject(invalid);
+    expect(await admin.listTopics()).not.toContain('misplaced');
+    expect((await admin.describeTopics(['placed']))[0]?.partitions).toHaveLength(4);
+  });
+
   it('lists offsets at the start, the end and by timestamp', async () => {
     await createTopic('clock', 1, 3);
     await produce('clock', 0, ['a', 'b'], 1_000);
