@@ -9,8 +9,12 @@ let cluster: TestCluster;
 let eddy: Eddy;
 let admin: Admin;
 beforeAll(async () => {
-  // Leadership moves back to preferred replicas only when a test asks (electLeaders).
-  cluster = await startCluster({ nodes: 3, settings: { 'group.initial.rebalance.delay.ms': '0', 'leader.imbalance.check.interval.ms': '0' } });
+  // Leadership moves back to preferred replicas only when a test asks (electLeaders). Topics
+  // created without a count or replication factor get 2 partitions of 3 replicas.
+  cluster = await startCluster({
+    nodes: 3,
+    settings: { 'group.initial.rebalance.delay.ms': '0', 'leader.imbalance.check.interval.ms': '0', 'num.partitions': '2', 'default.replication.factor': '3' },
+  });
   await waitFor('three running brokers', () => (cluster.nodes.every((n) => n.node?.brokerState === 'running') ? true : undefined));
   eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers.split(','), clientId: 'admin-it' });
   admin = eddy.admin();
@@ -107,6 +111,13 @@ describe('the admin API against an in-process 3-node cluster', () => {
     await admin.deleteTopics(['audit']);
     await waitFor('the topic gone', async () => ((await admin.listTopics()).includes('audit') ? undefined : true));
     await expect(admin.deleteTopics(['audit'])).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
+  });
+
+  it('creates a topic with the brokers\' default partition count and replication factor', async () => {
+    const [created] = await admin.createTopics([{ topic: 'defaulted' }]);
+    expect(created).toMatchObject({ topic: 'defaulted', partitions: 2, replicationFactor: 3 });
+    const described = await waitFor('the topic described', async () => (await admin.describeTopics(['defaulted']).catch(() => []))[0]);
+    expect(described.partitions.map((p) => p.replicas.length)).toEqual([3, 3]);
   });
 
   it('creates and grows a topic with explicit replica assignments, and refuses bad ones', async () => {

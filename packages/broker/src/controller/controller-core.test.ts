@@ -168,6 +168,8 @@ describe('ControllerCore: topics', () => {
     ['x'.repeat(250), 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
     ['..', 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
     ['ok', 0, 1, {}, 'INVALID_PARTITIONS'],
+    ['ok', -2, 1, {}, 'INVALID_PARTITIONS'],
+    ['ok', 1, -2, {}, 'INVALID_REPLICATION_FACTOR'],
     ['ok', 1, 3, {}, 'INVALID_REPLICATION_FACTOR'],
     ['ok', 1, 0, {}, 'INVALID_REPLICATION_FACTOR'],
     ['ok', 1, 1, { 'no.such': '1' }, 'INVALID_CONFIG'],
@@ -177,6 +179,16 @@ describe('ControllerCore: topics', () => {
     const before = harness.image;
     expect(harness.createTopic(name, partitions, rf, configs).error?.code).toBe(code);
     expect(harness.image.topicsById).toBe(before.topicsById);
+  });
+
+  it('takes -1 for the count or the replication factor as the configured default', () => {
+    const harness = clusterOf(3, { partitionCountDefault: 4, replicationFactorDefault: 2 });
+    expect(harness.createTopic('both', -1, -1)).toMatchObject({ partitions: 4, replicationFactor: 2 });
+    expect(harness.createTopic('count', -1, 3)).toMatchObject({ partitions: 4, replicationFactor: 3 });
+    expect(harness.createTopic('factor', 1, -1)).toMatchObject({ partitions: 1, replicationFactor: 2 });
+    expect(harness.image.topic('both')?.partitions.size).toBe(4);
+    expect(harness.partition('factor', 0).replicas).toHaveLength(2);
+    expect(clusterOf(1, { replicationFactorDefault: 2 }).createTopic('t', 1, -1).error).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR' });
   });
 
   it('refuses an existing topic and a duplicate in one request, creating the others', () => {
@@ -294,11 +306,13 @@ describe('ControllerCore: explicit replica assignments', () => {
     harness.createTopic('t', 2, 2);
     const grow = (count: number, replicas: number[][], first = 2) =>
       harness.core.createPartitions('t', count, replicas.map((brokers, i) => ({ partition: first + i, replicas: brokers })));
-    const invalid = (message: string): unknown => expect.objectContaining({ code: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringContaining(message) });
-    expect(() => grow(4, [[1, 2]])).toThrow(invalid('grows by 2 partitions, but 1 assignments'));
-    expect(() => grow(3, [[1, 2]], 0)).toThrow(invalid('partitions 2 to 2 each once'));
-    expect(() => grow(3, [[1, 2, 3]])).toThrow(invalid('3 replicas, but the other partitions have 2'));
-    expect(() => grow(3, [[1, 8]])).toThrow(invalid('broker 8, which is not registered'));
+    const expectInvalid = (run: () => unknown, message: string): void => {
+      expect(run).toThrow(expect.objectContaining({ code: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringContaining(message) }));
+    };
+    expectInvalid(() => grow(4, [[1, 2]]), 'grows by 2 partitions, but 1 assignments');
+    expectInvalid(() => grow(3, [[1, 2]], 0), 'partitions 2 to 2 each once');
+    expectInvalid(() => grow(3, [[1, 2, 3]]), '3 replicas, but the other partitions have 2');
+    expectInvalid(() => grow(3, [[1, 8]]), 'broker 8, which is not registered');
     expect(harness.image.topic('t')?.partitions.size).toBe(2);
 
     harness.commit(grow(4, [[3, 1], [2, 3]]));

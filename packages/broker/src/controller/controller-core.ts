@@ -23,6 +23,10 @@ export interface ControllerConfig {
   readonly producerIdBlockSize: number;
   /** Partitions one CreateTopics/CreatePartitions may create. */
   readonly partitionsPerRequestMax: number;
+  /** Partitions of a topic created with -1 for its count (Kafka's num.partitions). */
+  readonly partitionCountDefault: number;
+  /** Replication factor of a topic created with -1 for it (Kafka's default.replication.factor). */
+  readonly replicationFactorDefault: number;
   /**
    * How often the controller moves leadership back to preferred replicas that are in sync again
    * (Kafka's auto.leader.rebalance.enable); 0 turns it off.
@@ -40,6 +44,8 @@ export const defaultControllerConfig: ControllerConfig = {
   sessionTimeoutMs: 9_000,
   producerIdBlockSize: 1_000,
   partitionsPerRequestMax: 10_000,
+  partitionCountDefault: 1,
+  replicationFactorDefault: 1,
   preferredLeaderCheckIntervalMs: 30_000,
   probeSilentBrokersAfterMs: 0,
 };
@@ -74,9 +80,9 @@ export interface BrokerHeartbeatResponse {
 
 export interface CreateTopicRequest {
   readonly name: string;
-  /** -1 when `assignments` are given: they set the count. */
+  /** -1: the configured default; must be -1 when `assignments` are given, which set the count. */
   readonly partitions: number;
-  /** -1 when `assignments` are given: they set it. */
+  /** -1: the configured default; must be -1 when `assignments` are given, which set it. */
   readonly replicationFactor: number;
   readonly configs: ReadonlyMap<string, string>;
   /** Explicit placement of partitions 0..n-1; absent or empty lets the controller place them. */
@@ -478,15 +484,17 @@ export class ControllerCore {
       this.checkPartitionsPerRequest(assignments.length);
       return this.manualPlacement(assignments, { firstPartition: 0 });
     }
-    if (!Number.isInteger(request.partitions) || request.partitions < 1) {
-      throw controllerError('INVALID_PARTITIONS', `partitions must be at least 1 (got ${request.partitions})`);
+    const partitions = request.partitions === -1 ? this.config.partitionCountDefault : request.partitions;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw controllerError('INVALID_PARTITIONS', `partitions must be at least 1 (got ${partitions})`);
     }
-    this.checkPartitionsPerRequest(request.partitions);
+    this.checkPartitionsPerRequest(partitions);
+    const replicationFactor = request.replicationFactor === -1 ? this.config.replicationFactorDefault : request.replicationFactor;
     const live = this.eligibleBrokers().length;
-    if (!Number.isInteger(request.replicationFactor) || request.replicationFactor < 1 || request.replicationFactor > live) {
-      throw controllerError('INVALID_REPLICATION_FACTOR', `replication factor ${request.replicationFactor} is not between 1 and the ${live} live brokers`);
+    if (!Number.isInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > live) {
+      throw controllerError('INVALID_REPLICATION_FACTOR', `replication factor ${replicationFactor} is not between 1 and the ${live} live brokers`);
     }
-    return this.placement(0, request.partitions, request.replicationFactor);
+    return this.placement(0, partitions, replicationFactor);
   }
 
   private checkPartitionsPerRequest(partitionCount: number): void {
