@@ -300,6 +300,32 @@ describe('the admin API against an in-process 3-node cluster', () => {
     expect(await readAll('stuck', stuck.partition, 3)).toEqual(['x', 'y', 'z']);
   });
 
+  it('assigns a replica to a fenced broker: it starts out of sync, catches up once back, and then leads as preferred', async () => {
+    await waitFor('every broker running', async () => ((await admin.describeCluster({ includeFencedBrokers: true })).brokers.every((b) => !b.isFenced) ? true : undefined));
+    const controller = (await admin.describeCluster()).controller;
+    // Not the controller, so stopping it keeps the quorum's leader.
+    const down = [1, 2, 3].find((id) => id !== controller)!;
+    const live = [1, 2, 3].filter((id) => id !== down);
+    await cluster.node(down).kill();
+    await waitFor('the stopped broker fenced', async () => {
+      const broker = (await admin.describeCluster({ includeFencedBrokers: true })).brokers.find((b) => b.brokerId === down);
+      return broker?.isFenced === true ? true : undefined;
+    });
+
+    await admin.createTopics([{ topic: 'waiting', assignments: [{ partition: 0, replicas: [down, ...live] }] }]);
+    const created = await partitionOf('waiting', 0);
+    expect(created).toMatchObject({ replicas: [down, ...live], leader: live[0], state: 'Online' });
+    expect([...created.isr].sort()).toEqual(live);
+    const values = ['w1', 'w2', 'w3'];
+    await produce('waiting', 0, values);
+
+    await cluster.node(down).restart();
+    await waitFor('the returned replica in sync', async () => ((await partitionOf('waiting', 0)).isr.length === 3 ? true : undefined));
+    await admin.electLeaders({ type: 'preferred', partitions: [{ topic: 'waiting', partition: 0 }] });
+    await waitFor('the first replica leading', async () => ((await partitionOf('waiting', 0)).leader === down ? true : undefined));
+    expect(await readAll('waiting', 0, values.length)).toEqual(values);
+  });
+
   it('decommissions a broker: moves every replica off it, then unregisters it', async () => {
     // The replicas go to the other brokers, which must all be running (one was restarted above).
     await waitFor('every broker running', async () => ((await admin.describeCluster({ includeFencedBrokers: true })).brokers.every((b) => !b.isFenced) ? true : undefined));
