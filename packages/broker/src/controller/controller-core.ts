@@ -309,10 +309,10 @@ export class ControllerCore {
     if (!Number.isInteger(totalCount) || totalCount <= current) {
       throw controllerError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; the count can only be increased (asked for ${totalCount})`);
     }
-    if (totalCount - current > this.config.partitionsPerRequestMax) {
+    const added = totalCount - current;
+    if (added > this.config.partitionsPerRequestMax) {
       throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions can be added at once`);
     }
-    const added = totalCount - current;
     if (assignments.length > 0 && assignments.length !== added) {
       throw controllerError('INVALID_REPLICA_ASSIGNMENT', `topic ${name} grows by ${added} partitions, but ${assignments.length} assignments were given`);
     }
