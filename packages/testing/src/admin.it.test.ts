@@ -9,8 +9,12 @@ let cluster: TestCluster;
 let eddy: Eddy;
 let admin: Admin;
 beforeAll(async () => {
-  // Leadership moves back to preferred replicas only when a test asks (electLeaders).
-  cluster = await startCluster({ nodes: 3, settings: { 'group.initial.rebalance.delay.ms': '0', 'leader.imbalance.check.interval.ms': '0' } });
+  // Leadership moves back to preferred replicas only when a test asks (electLeaders). Topics
+  // created without a count or replication factor get 2 partitions of 3 replicas.
+  cluster = await startCluster({
+    nodes: 3,
+    settings: { 'group.initial.rebalance.delay.ms': '0', 'leader.imbalance.check.interval.ms': '0', 'num.partitions': '2', 'default.replication.factor': '3' },
+  });
   await waitFor('three running brokers', () => (cluster.nodes.every((n) => n.node?.brokerState === 'running') ? true : undefined));
   eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers.split(','), clientId: 'admin-it' });
   admin = eddy.admin();
@@ -107,6 +111,49 @@ describe('the admin API against an in-process 3-node cluster', () => {
     await admin.deleteTopics(['audit']);
     await waitFor('the topic gone', async () => ((await admin.listTopics()).includes('audit') ? undefined : true));
     await expect(admin.deleteTopics(['audit'])).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
+  });
+
+  it('creates a topic with the brokers\' default partition count and replication factor', async () => {
+    const [created] = await admin.createTopics([{ topic: 'defaulted' }]);
+    expect(created).toMatchObject({ topic: 'defaulted', partitions: 2, replicationFactor: 3 });
+    const described = await waitFor('the topic described', async () => (await admin.describeTopics(['defaulted']).catch(() => []))[0]);
+    expect(described.partitions.map((p) => p.replicas.length)).toEqual([3, 3]);
+  });
+
+  it('creates and grows a topic with explicit replica assignments, and refuses bad ones', async () => {
+    const placed = [
+      [3, 1],
+      [1, 2],
+      [2, 3],
+    ];
+    const [created] = await admin.createTopics([{ topic: 'placed', assignments: placed.map((replicas, partition) => ({ partition, replicas })) }]);
+    expect(created).toMatchObject({ topic: 'placed', partitions: 3, replicationFactor: 2 });
+    await admin.createPartitions([{ topic: 'placed', count: 4, assignments: [[3, 2]] }]);
+    const described = await waitFor('four online partitions in sync', async () => {
+      const [topic] = await admin.describeTopics(['placed']).catch(() => []);
+      return topic?.partitions.length === 4 && topic.partitions.every((p) => p.state === 'Online' && p.isr.length === 2) ? topic : undefined;
+    });
+    // Each partition has exactly the replicas asked for, led by the first of them.
+    expect(described.partitions.map((p) => [p.partition, p.replicas, p.leader])).toEqual([
+      [0, [3, 1], 3],
+      [1, [1, 2], 1],
+      [2, [2, 3], 2],
+      [3, [3, 2], 3],
+    ]);
+    for (const partition of [0, 1, 2, 3]) {
+      const values = [`a${partition}`, `b${partition}`];
+      await produce('placed', partition, values);
+      expect(await readAll('placed', partition, values.length)).toEqual(values);
+    }
+
+    const invalid = { code: 'INVALID_REPLICA_ASSIGNMENT' };
+    await expect(admin.createTopics([{ topic: 'misplaced', assignments: [{ partition: 0, replicas: [1, 9] }] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createTopics([{ topic: 'misplaced', assignments: [{ partition: 0, replicas: [2, 2] }] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createTopics([{ topic: 'misplaced', assignments: [{ partition: 1, replicas: [1] }] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createPartitions([{ topic: 'placed', count: 6, assignments: [[1, 2]] }])).rejects.toMatchObject(invalid);
+    await expect(admin.createPartitions([{ topic: 'placed', count: 5, assignments: [[1, 2, 3]] }])).rejects.toMatchObject(invalid);
+    expect(await admin.listTopics()).not.toContain('misplaced');
+    expect((await admin.describeTopics(['placed']))[0]?.partitions).toHaveLength(4);
   });
 
   it('lists offsets at the start, the end and by timestamp', async () => {
@@ -251,6 +298,32 @@ describe('the admin API against an in-process 3-node cluster', () => {
       return partition.replicas.join() === String(home) && partition.state === 'Online' ? true : undefined;
     });
     expect(await readAll('stuck', stuck.partition, 3)).toEqual(['x', 'y', 'z']);
+  });
+
+  it('assigns a replica to a fenced broker: it starts out of sync, catches up once back, and then leads as preferred', async () => {
+    await waitFor('every broker running', async () => ((await admin.describeCluster({ includeFencedBrokers: true })).brokers.every((b) => !b.isFenced) ? true : undefined));
+    const controller = (await admin.describeCluster()).controller;
+    // Not the controller, so stopping it keeps the quorum's leader.
+    const down = [1, 2, 3].find((id) => id !== controller)!;
+    const live = [1, 2, 3].filter((id) => id !== down);
+    await cluster.node(down).kill();
+    await waitFor('the stopped broker fenced', async () => {
+      const broker = (await admin.describeCluster({ includeFencedBrokers: true })).brokers.find((b) => b.brokerId === down);
+      return broker?.isFenced === true ? true : undefined;
+    });
+
+    await admin.createTopics([{ topic: 'waiting', assignments: [{ partition: 0, replicas: [down, ...live] }] }]);
+    const created = await partitionOf('waiting', 0);
+    expect(created).toMatchObject({ replicas: [down, ...live], leader: live[0], state: 'Online' });
+    expect([...created.isr].sort()).toEqual(live);
+    const values = ['w1', 'w2', 'w3'];
+    await produce('waiting', 0, values);
+
+    await cluster.node(down).restart();
+    await waitFor('the returned replica in sync', async () => ((await partitionOf('waiting', 0)).isr.length === 3 ? true : undefined));
+    await admin.electLeaders({ type: 'preferred', partitions: [{ topic: 'waiting', partition: 0 }] });
+    await waitFor('the first replica leading', async () => ((await partitionOf('waiting', 0)).leader === down ? true : undefined));
+    expect(await readAll('waiting', 0, values.length)).toEqual(values);
   });
 
   it('decommissions a broker: moves every replica off it, then unregisters it', async () => {

@@ -168,6 +168,8 @@ describe('ControllerCore: topics', () => {
     ['x'.repeat(250), 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
     ['..', 1, 1, {}, 'INVALID_TOPIC_EXCEPTION'],
     ['ok', 0, 1, {}, 'INVALID_PARTITIONS'],
+    ['ok', -2, 1, {}, 'INVALID_PARTITIONS'],
+    ['ok', 1, -2, {}, 'INVALID_REPLICATION_FACTOR'],
     ['ok', 1, 3, {}, 'INVALID_REPLICATION_FACTOR'],
     ['ok', 1, 0, {}, 'INVALID_REPLICATION_FACTOR'],
     ['ok', 1, 1, { 'no.such': '1' }, 'INVALID_CONFIG'],
@@ -177,6 +179,16 @@ describe('ControllerCore: topics', () => {
     const before = harness.image;
     expect(harness.createTopic(name, partitions, rf, configs).error?.code).toBe(code);
     expect(harness.image.topicsById).toBe(before.topicsById);
+  });
+
+  it('takes -1 for the count or the replication factor as the configured default', () => {
+    const harness = clusterOf(3, { partitionCountDefault: 4, replicationFactorDefault: 2 });
+    expect(harness.createTopic('both', -1, -1)).toMatchObject({ partitions: 4, replicationFactor: 2 });
+    expect(harness.createTopic('count', -1, 3)).toMatchObject({ partitions: 4, replicationFactor: 3 });
+    expect(harness.createTopic('factor', 1, -1)).toMatchObject({ partitions: 1, replicationFactor: 2 });
+    expect(harness.image.topic('both')?.partitions.size).toBe(4);
+    expect(harness.partition('factor', 0).replicas).toHaveLength(2);
+    expect(clusterOf(1, { replicationFactorDefault: 2 }).createTopic('t', 1, -1).error).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR' });
   });
 
   it('refuses an existing topic and a duplicate in one request, creating the others', () => {
@@ -215,6 +227,99 @@ describe('ControllerCore: topics', () => {
     harness.commit(harness.core.alterTopicConfigs('t', new Map([['retention.bytes', null]])));
     expect(harness.image.topicConfigs.has('t')).toBe(false);
     expect(() => harness.core.alterTopicConfigs('t', new Map([['retention.bytes', 'lots']]))).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});
+
+describe('ControllerCore: explicit replica assignments', () => {
+  it('creates partitions exactly as assigned, each led by its first replica', () => {
+    const harness = clusterOf(3);
+    const outcome = harness.createAssignedTopic('placed', [
+      [3, 1],
+      [1, 2],
+      [3, 2],
+    ]);
+    expect(outcome).toMatchObject({ partitions: 3, replicationFactor: 2 });
+    expect(outcome.error).toBeUndefined();
+    const partitions = [0, 1, 2].map((p) => harness.partition('placed', p));
+    expect(partitions.map((p) => [p.replicas, p.isr, p.leader])).toEqual([
+      [[3, 1], [3, 1], 3],
+      [[1, 2], [1, 2], 1],
+      [[3, 2], [3, 2], 3],
+    ]);
+  });
+
+  it.each([
+    [2, -1],
+    [-1, 2],
+    [1, 1],
+  ])('refuses an assignment with partitions %i and replication factor %i (Kafka wants -1 for both)', (partitions, replicationFactor) => {
+    const harness = clusterOf(2);
+    const request = { name: 't', partitions, replicationFactor, configs: new Map<string, string>(), assignments: [{ partition: 0, replicas: [1, 2] }] };
+    const [outcome] = harness.commit(harness.core.createTopics([request]));
+    expect(outcome?.error).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(harness.image.topic('t')).toBeUndefined();
+  });
+
+  it.each([
+    ['an unregistered broker', [[1, 9]], 'broker 9, which is not registered'],
+    ['a broker twice', [[2, 2]], 'names broker 2 twice'],
+    ['an empty list', [[]], 'empty replica list'],
+    ['different replica counts', [[1, 2], [3]], 'gives partition 1 1 replicas'],
+  ])('refuses a topic assigned with %s', (_, replicas, message) => {
+    const harness = clusterOf(3);
+    const outcome = harness.createAssignedTopic('t', replicas);
+    expect(outcome.error).toMatchObject({ code: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringContaining(message) });
+    expect(harness.image.topic('t')).toBeUndefined();
+  });
+
+  it('checks min.insync.replicas and the per-request partition limit against the assignment', () => {
+    const harness = clusterOf(3);
+    expect(harness.createAssignedTopic('t', [[1, 2]], { 'min.insync.replicas': '3' }).error).toMatchObject({ code: 'INVALID_CONFIG' });
+    const many = Array.from({ length: 10_001 }, () => [1]);
+    expect(harness.createAssignedTopic('t', many).error).toMatchObject({ code: 'INVALID_PARTITIONS' });
+    expect(harness.createAssignedTopic('t', [[1, 2]], { 'min.insync.replicas': '2' }).error).toBeUndefined();
+  });
+
+  it('accepts a fenced broker as a replica that starts out of sync, and makes it leader once it is back in sync', () => {
+    const harness = clusterOf(3);
+    harness.heartbeat(3, { wantFence: true });
+    harness.createAssignedTopic('t', [[3, 1, 2]]);
+    expect(harness.partition('t', 0)).toMatchObject({ replicas: [3, 1, 2], isr: [1, 2], leader: 1 });
+    // Back and caught up: the leader adds it to the ISR, and preferred election hands it leadership.
+    harness.heartbeat(3);
+    harness.commit(harness.core.alterPartition({ ...harness.partitionRequest('t', 0), isr: [1, 2, 3] }));
+    expect(harness.commit(harness.core.electPreferredLeaders())).toEqual([{ topic: 't', partition: 0 }]);
+    expect(harness.partition('t', 0).leader).toBe(3);
+  });
+
+  it('refuses a partition whose every replica is fenced or shutting down', () => {
+    const harness = clusterOf(3);
+    harness.heartbeat(2, { wantFence: true });
+    harness.heartbeat(3, { wantShutdown: true });
+    const outcome = harness.createAssignedTopic('t', [[1], [2]]);
+    expect(outcome.error).toMatchObject({ code: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringContaining('partition 1 (2) is fenced or shutting down') });
+    expect(harness.createAssignedTopic('u', [[2, 3]]).error).toMatchObject({ code: 'INVALID_REPLICA_ASSIGNMENT' });
+  });
+
+  it('adds partitions as assigned, continuing the count with the topic replication factor', () => {
+    const harness = clusterOf(3);
+    harness.createTopic('t', 2, 2);
+    const grow = (count: number, replicas: number[][], first = 2) =>
+      harness.core.createPartitions('t', count, replicas.map((brokers, i) => ({ partition: first + i, replicas: brokers })));
+    const expectInvalid = (run: () => unknown, message: string): void => {
+      expect(run).toThrow(expect.objectContaining({ code: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringContaining(message) }));
+    };
+    expectInvalid(() => grow(4, [[1, 2]]), 'grows by 2 partitions, but 1 assignments');
+    expectInvalid(() => grow(3, [[1, 2]], 0), 'partitions 2 to 2 each once');
+    expectInvalid(() => grow(3, [[1, 2, 3]]), '3 replicas, but the other partitions have 2');
+    expectInvalid(() => grow(3, [[1, 8]]), 'broker 8, which is not registered');
+    expect(harness.image.topic('t')?.partitions.size).toBe(2);
+
+    harness.commit(grow(4, [[3, 1], [2, 3]]));
+    expect([2, 3].map((p) => [harness.partition('t', p).replicas, harness.partition('t', p).leader])).toEqual([
+      [[3, 1], 3],
+      [[2, 3], 2],
+    ]);
   });
 });
 

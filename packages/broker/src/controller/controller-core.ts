@@ -12,6 +12,7 @@ import { resolveTopicConfig, topicConfigProblem } from '../topic-config.js';
 import { controllerError } from './controller-errors.js';
 import { allPartitions, electForLeaderless, electPreferred, removeBrokersFromPartition } from './partition-leadership.js';
 import { cancelReassignment, completeReassignment, originalReplicas, startReassignment, targetReplicas } from './reassignment.js';
+import { checkManualAssignment, type ReplicaAssignment } from './manual-assignment.js';
 import { placeReplicas } from './replica-placement.js';
 import { topicNameProblem } from './topic-name.js';
 
@@ -22,6 +23,10 @@ export interface ControllerConfig {
   readonly producerIdBlockSize: number;
   /** Partitions one CreateTopics/CreatePartitions may create. */
   readonly partitionsPerRequestMax: number;
+  /** Partitions of a topic created with -1 for its count (Kafka's num.partitions). */
+  readonly partitionCountDefault: number;
+  /** Replication factor of a topic created with -1 for it (Kafka's default.replication.factor). */
+  readonly replicationFactorDefault: number;
   /**
    * How often the controller moves leadership back to preferred replicas that are in sync again
    * (Kafka's auto.leader.rebalance.enable); 0 turns it off.
@@ -39,6 +44,8 @@ export const defaultControllerConfig: ControllerConfig = {
   sessionTimeoutMs: 9_000,
   producerIdBlockSize: 1_000,
   partitionsPerRequestMax: 10_000,
+  partitionCountDefault: 1,
+  replicationFactorDefault: 1,
   preferredLeaderCheckIntervalMs: 30_000,
   probeSilentBrokersAfterMs: 0,
 };
@@ -73,14 +80,21 @@ export interface BrokerHeartbeatResponse {
 
 export interface CreateTopicRequest {
   readonly name: string;
+  /** -1: the configured default; must be -1 when `assignments` are given, which set the count. */
   readonly partitions: number;
+  /** -1: the configured default; must be -1 when `assignments` are given, which set it. */
   readonly replicationFactor: number;
   readonly configs: ReadonlyMap<string, string>;
+  /** Explicit placement of partitions 0..n-1; absent or empty lets the controller place them. */
+  readonly assignments?: readonly ReplicaAssignment[];
 }
 
 export interface TopicOutcome {
   readonly name: string;
   readonly topicId?: string;
+  /** As created, when created. */
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
   readonly error?: EddyError;
 }
 
@@ -258,9 +272,9 @@ export class ControllerCore {
       names.add(request.name);
       try {
         if (duplicate) throw controllerError('INVALID_REQUEST', `topic ${request.name} appears twice in one request`);
-        const created = this.topicCreation(request);
-        records.push(...created.records);
-        outcomes.push({ name: request.name, topicId: created.topicId });
+        const { records: created, ...outcome } = this.topicCreation(request);
+        records.push(...created);
+        outcomes.push({ name: request.name, ...outcome });
       } catch (error: unknown) {
         outcomes.push({ name: request.name, error: asEddyError(error) });
       }
@@ -283,20 +297,29 @@ export class ControllerCore {
     return { records, response: outcomes };
   }
 
-  /** Grows a topic to `totalCount` partitions; partitions are never removed. */
-  createPartitions(name: string, totalCount: number): ControllerResult<null> {
+  /**
+   * Grows a topic to `totalCount` partitions; partitions are never removed. Explicit
+   * `assignments` place exactly the new partitions (current count .. totalCount-1), with the
+   * topic's replication factor.
+   */
+  createPartitions(name: string, totalCount: number, assignments: readonly ReplicaAssignment[] = []): ControllerResult<null> {
     const topic = this.image.topic(name);
     if (topic === undefined) throw controllerError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`);
     const current = topic.partitions.size;
     if (!Number.isInteger(totalCount) || totalCount <= current) {
       throw controllerError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; the count can only be increased (asked for ${totalCount})`);
     }
-    if (totalCount - current > this.config.partitionsPerRequestMax) {
+    const added = totalCount - current;
+    if (added > this.config.partitionsPerRequestMax) {
       throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions can be added at once`);
+    }
+    if (assignments.length > 0 && assignments.length !== added) {
+      throw controllerError('INVALID_REPLICA_ASSIGNMENT', `topic ${name} grows by ${added} partitions, but ${assignments.length} assignments were given`);
     }
     const first = topic.partitions.get(0);
     const replicationFactor = first === undefined ? 1 : targetReplicas(first).length;
-    const placement = this.placement(current, totalCount - current, replicationFactor);
+    const placement =
+      assignments.length > 0 ? this.manualPlacement(assignments, { firstPartition: current, replicationFactor }) : this.placement(current, added, replicationFactor);
     const records = placement.map((replicas, i) => this.newPartitionRecord(topic.topicId, current + i, replicas));
     return { records, response: null };
   }
@@ -428,34 +451,73 @@ export class ControllerCore {
     }
   }
 
-  private topicCreation(request: CreateTopicRequest): { records: MetadataRecord[]; topicId: string } {
+  private topicCreation(request: CreateTopicRequest): { records: MetadataRecord[]; topicId: string; partitions: number; replicationFactor: number } {
     const nameProblem = topicNameProblem(request.name);
     if (nameProblem !== undefined) throw controllerError('INVALID_TOPIC_EXCEPTION', nameProblem);
     if (this.image.topic(request.name) !== undefined) throw controllerError('TOPIC_ALREADY_EXISTS', `topic ${request.name} already exists`);
-    if (!Number.isInteger(request.partitions) || request.partitions < 1) {
-      throw controllerError('INVALID_PARTITIONS', `partitions must be at least 1 (got ${request.partitions})`);
-    }
-    if (request.partitions > this.config.partitionsPerRequestMax) {
-      throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions per topic can be created at once`);
-    }
-    const live = this.eligibleBrokers().length;
-    if (!Number.isInteger(request.replicationFactor) || request.replicationFactor < 1 || request.replicationFactor > live) {
-      throw controllerError('INVALID_REPLICATION_FACTOR', `replication factor ${request.replicationFactor} is not between 1 and the ${live} live brokers`);
-    }
+    const placement = this.topicPlacement(request);
+    const replicationFactor = placement[0]?.length;
+    assert(replicationFactor !== undefined, 'a new topic has a partition');
     for (const [key, value] of request.configs) {
       const problem = topicConfigProblem(key, value);
       if (problem !== undefined) throw controllerError('INVALID_CONFIG', problem);
     }
     const minIsr = resolveTopicConfig(request.configs).minInsyncReplicas;
-    if (minIsr > request.replicationFactor) {
-      throw controllerError('INVALID_CONFIG', `min.insync.replicas ${minIsr} exceeds replication factor ${request.replicationFactor}`);
+    if (minIsr > replicationFactor) {
+      throw controllerError('INVALID_CONFIG', `min.insync.replicas ${minIsr} exceeds replication factor ${replicationFactor}`);
     }
     const topicId = this.randomId();
     const records: MetadataRecord[] = [{ type: 'Topic', name: request.name, topicId }];
     for (const [name, value] of request.configs) records.push({ type: 'Config', resourceType: 'topic', resourceName: request.name, name, value });
-    const placement = this.placement(0, request.partitions, request.replicationFactor);
     placement.forEach((replicas, partition) => records.push(this.newPartitionRecord(topicId, partition, replicas)));
-    return { records, topicId };
+    return { records, topicId, partitions: placement.length, replicationFactor };
+  }
+
+  /** The replicas of a new topic's partitions: as assigned explicitly, or placed by the controller. */
+  private topicPlacement(request: CreateTopicRequest): number[][] {
+    const assignments = request.assignments ?? [];
+    if (assignments.length > 0) {
+      // As in Kafka: the assignment alone sets both, so a request that also sets one is ambiguous.
+      if (request.partitions !== -1 || request.replicationFactor !== -1) {
+        throw controllerError('INVALID_REQUEST', `topic ${request.name} has a replica assignment, so its partitions and replication factor must be -1`);
+      }
+      this.checkPartitionsPerRequest(assignments.length);
+      return this.manualPlacement(assignments, { firstPartition: 0 });
+    }
+    const partitions = request.partitions === -1 ? this.config.partitionCountDefault : request.partitions;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw controllerError('INVALID_PARTITIONS', `partitions must be at least 1 (got ${partitions})`);
+    }
+    this.checkPartitionsPerRequest(partitions);
+    const replicationFactor = request.replicationFactor === -1 ? this.config.replicationFactorDefault : request.replicationFactor;
+    const live = this.eligibleBrokers().length;
+    if (!Number.isInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > live) {
+      throw controllerError('INVALID_REPLICATION_FACTOR', `replication factor ${replicationFactor} is not between 1 and the ${live} live brokers`);
+    }
+    return this.placement(0, partitions, replicationFactor);
+  }
+
+  private checkPartitionsPerRequest(partitionCount: number): void {
+    if (partitionCount > this.config.partitionsPerRequestMax) {
+      throw controllerError('INVALID_PARTITIONS', `at most ${this.config.partitionsPerRequestMax} partitions per topic can be created at once`);
+    }
+  }
+
+  /**
+   * An explicit placement, checked. Like Kafka, it may name fenced brokers (those replicas start
+   * offline, outside the ISR), but each partition needs one live replica to lead it.
+   */
+  private manualPlacement(assignments: readonly ReplicaAssignment[], rules: { firstPartition: number; replicationFactor?: number }): number[][] {
+    const placement = checkManualAssignment(assignments, { ...rules, isRegistered: (id) => this.image.brokers.has(id) });
+    placement.forEach((replicas, i) => {
+      if (!replicas.some((id) => this.isEligible(id))) {
+        throw controllerError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          `every broker assigned to partition ${rules.firstPartition + i} (${replicas.join(',')}) is fenced or shutting down`,
+        );
+      }
+    });
+    return placement;
   }
 
   private placement(firstPartition: number, partitionCount: number, replicationFactor: number): number[][] {
@@ -466,10 +528,16 @@ export class ControllerCore {
     return placeReplicas(brokers, { partitionCount, replicationFactor, firstPartition }, this.prng);
   }
 
+  /**
+   * A new partition: its live replicas form the ISR and the first of them leads. A replica on a
+   * fenced broker (only an explicit assignment names one) joins the ISR once it has caught up,
+   * and leads again through preferred-leader election if it is the first replica.
+   */
   private newPartitionRecord(topicId: string, partition: number, replicas: readonly number[]): MetadataRecord {
-    const leader = replicas[0];
-    assert(leader !== undefined, 'a partition has at least one replica');
-    return { type: 'Partition', topicId, partition, replicas, isr: replicas, adding: [], removing: [], leader, leaderEpoch: 0, partitionEpoch: 0 };
+    const isr = replicas.filter((id) => this.isEligible(id));
+    const leader = isr[0];
+    assert(leader !== undefined, 'a new partition has a live replica');
+    return { type: 'Partition', topicId, partition, replicas, isr, adding: [], removing: [], leader, leaderEpoch: 0, partitionEpoch: 0 };
   }
 
   private registeredBroker(brokerId: number, brokerEpoch: number): BrokerImage {

@@ -84,6 +84,8 @@ export class EddyNode {
         sessionTimeoutMs: config.brokerSessionTimeoutMs,
         probeSilentBrokersAfterMs: config.brokerProbeAfterMs,
         preferredLeaderCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
+        partitionCountDefault: config.numPartitions,
+        replicationFactorDefault: config.defaultReplicationFactor,
       },
       clock,
       componentLogger(logger, 'controller'),

@@ -2,7 +2,9 @@ import { EddyError } from '@eddy/base';
 import type { MetadataImage } from '@eddy/metadata';
 import { type Messages, noError, type ServiceClient, type ServiceHandlers, toEddyError, toWireError } from '@eddy/protocol';
 import type * as grpc from '@grpc/grpc-js';
+import type { ControllerCore } from '../controller/controller-core.js';
 import type { ControllerDriver } from '../controller/controller-driver.js';
+import type { ReplicaAssignment } from '../controller/manual-assignment.js';
 import { ongoingReassignments } from '../controller/reassignment.js';
 import { isTopicConfigKey, resolveTopicConfig, topicConfigDefinitions } from '../topic-config.js';
 import { describeLogDirs, type LocalReplicaLog } from './log-dirs.js';
@@ -76,8 +78,10 @@ export function adminHandlers(context: AdminContext): Partial<ServiceHandlers<'A
           topics: await Promise.all(
             request.topics.map(async (topic) => {
               try {
-                if (request.validateOnly) await controller.run((core) => ({ records: [], response: core.createPartitions(topic.name, topic.count).response }));
-                else await controller.run((core) => core.createPartitions(topic.name, topic.count));
+                const assignments = topic.assignments.map(replicaAssignment);
+                const grow = (core: ControllerCore) => core.createPartitions(topic.name, topic.count, assignments);
+                if (request.validateOnly) await controller.run((core) => ({ records: [], response: grow(core).response }));
+                else await controller.run(grow);
                 return { ...noError, name: topic.name };
               } catch (error: unknown) {
                 return { ...toWireError(asEddyError(error)), name: topic.name };
@@ -243,18 +247,22 @@ async function createTopics(controller: ControllerDriver, request: Wire['CreateT
     partitions: topic.numPartitions,
     replicationFactor: topic.replicationFactor,
     configs: new Map(topic.configs.map((config) => [config.name, config.value] as const)),
+    assignments: topic.assignments.map(replicaAssignment),
   }));
   const outcomes = request.validateOnly
     ? await controller.run((core) => ({ records: [], response: core.createTopics(requests).response }))
     : await controller.run((core) => core.createTopics(requests));
   return {
-    topics: outcomes.map((outcome, i) => {
-      const topic = request.topics[i] as Wire['CreatableTopic'];
-      return outcome.error === undefined
-        ? { ...noError, name: outcome.name, topicId: outcome.topicId ?? '', numPartitions: topic.numPartitions, replicationFactor: topic.replicationFactor }
-        : { ...toWireError(outcome.error), name: outcome.name, topicId: '', numPartitions: -1, replicationFactor: -1 };
-    }),
+    topics: outcomes.map((outcome) =>
+      outcome.error === undefined
+        ? { ...noError, name: outcome.name, topicId: outcome.topicId ?? '', numPartitions: outcome.partitions ?? -1, replicationFactor: outcome.replicationFactor ?? -1 }
+        : { ...toWireError(outcome.error), name: outcome.name, topicId: '', numPartitions: -1, replicationFactor: -1 },
+    ),
   };
+}
+
+function replicaAssignment(assignment: Wire['ReplicaAssignment']): ReplicaAssignment {
+  return { partition: assignment.partition, replicas: assignment.brokerIds };
 }
 
 async function alterPartitionReassignments(

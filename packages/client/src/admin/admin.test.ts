@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CreateTopicsRequest } from '@eddy/protocol';
+import type { CreatePartitionsRequest, CreateTopicsRequest } from '@eddy/protocol';
 import { TopicPartitionError } from '../index.js';
 import { type Harness, startHarness, waitFor } from '../test-support/harness.js';
 
@@ -35,8 +35,23 @@ describe('topics', () => {
     await expect(admin.createTopics([{ topic: 'orders', partitions: 1 }])).rejects.toMatchObject({ code: 'TOPIC_ALREADY_EXISTS', topic: 'orders' });
     await expect(admin.createTopics([{ topic: 'x', partitions: 1, replicationFactor: 4 }])).rejects.toMatchObject({ code: 'INVALID_REPLICATION_FACTOR' });
 
-    await admin.createPartitions([{ topic: 'orders', count: 5 }]);
+    await admin.createPartitions([
+      {
+        topic: 'orders',
+        count: 5,
+        assignments: [
+          [2, 3, 1],
+          [3, 1, 2],
+        ],
+      },
+    ]);
     expect((await admin.describeTopics(['orders']))[0]?.partitions).toHaveLength(5);
+    // The new partitions are named on the wire by their index in the grown topic.
+    const grow = harness.cluster.callsTo('CreatePartitions')[0]?.request as CreatePartitionsRequest;
+    expect(grow.topics[0]?.assignments).toEqual([
+      { partition: 3, brokerIds: [2, 3, 1] },
+      { partition: 4, brokerIds: [3, 1, 2] },
+    ]);
     await expect(admin.createPartitions([{ topic: 'orders', count: 2 }])).rejects.toMatchObject({ code: 'INVALID_PARTITIONS' });
 
     await admin.deleteTopics(['audit']);

@@ -257,7 +257,10 @@ export interface Admin {
   listTopics(options?: { readonly includeInternal?: boolean }): Promise<string[]>;
   /** Describes the given topics (every topic when none are given), sorted by name. */
   describeTopics(topics?: readonly string[]): Promise<TopicDescription[]>;
-  /** Grows topics to `count` partitions each. */
+  /**
+   * Grows topics to `count` partitions each. `assignments`, when given, places the new
+   * partitions only (one replica list each, preferred leader first), as Kafka's NewPartitions.
+   */
   createPartitions(
     topics: readonly { readonly topic: string; readonly count: number; readonly assignments?: readonly (readonly number[])[] }[],
     options?: AdminChangeOptions,
@@ -357,6 +360,15 @@ function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; p
 }
 
 /** Throws the error of a whole answer (retriable ones are retried by the caller's loop). */
+/**
+ * Kafka's NewPartitions assigns the new partitions in order; on the wire each names its
+ * partition, so the last one is `count - 1`. A list of the wrong length keeps these indexes and
+ * the controller refuses it for its length.
+ */
+function newPartitionAssignments(count: number, assignments: readonly (readonly number[])[]): { partition: number; brokerIds: number[] }[] {
+  return assignments.map((replicas, index) => ({ partition: count - assignments.length + index, brokerIds: [...replicas] }));
+}
+
 function throwIfError(answer: Readonly<WireError>, what: string): void {
   const error = itemError(answer);
   if (error !== undefined) throw new EddyError(error.code, `${what}: ${error.message}`, { retriable: error.retriable });
@@ -478,7 +490,7 @@ export class AdminClient implements Admin {
               topics: pending.map((topic) => ({
                 name: topic.topic,
                 count: topic.count,
-                assignments: (topic.assignments ?? []).map((replicas, index) => ({ partition: index, brokerIds: [...replicas] })),
+                assignments: newPartitionAssignments(topic.count, topic.assignments ?? []),
               })),
               timeoutMs,
               validateOnly: options.validateOnly ?? false,

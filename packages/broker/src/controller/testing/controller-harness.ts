@@ -1,16 +1,19 @@
 import { Prng } from '@eddy/base';
 import { decodeMetadataRecord, encodeMetadataRecord, MetadataDelta, MetadataImage, type MetadataRecord } from '@eddy/metadata';
-import { ControllerCore, type ControllerResult, defaultControllerConfig } from '../controller-core.js';
+import { type ControllerConfig, ControllerCore, type ControllerResult, defaultControllerConfig } from '../controller-core.js';
 
 /** A controller with a tiny driver: every result's records are committed at once. */
 export class Harness {
-  core = new ControllerCore(MetadataImage.empty, new Prng(11), { ...defaultControllerConfig, sessionTimeoutMs: 1000 });
+  private readonly config: ControllerConfig;
+  core: ControllerCore;
   readonly epochs = new Map<number, number>();
   /** Every committed record, in order: the metadata log. */
   readonly log: MetadataRecord[] = [];
   nowMs = 0;
 
-  constructor() {
+  constructor(config: Partial<ControllerConfig> = {}) {
+    this.config = { ...defaultControllerConfig, sessionTimeoutMs: 1000, ...config };
+    this.core = new ControllerCore(MetadataImage.empty, new Prng(11), this.config);
     this.commit(this.core.becomeActive(this.nowMs));
   }
 
@@ -21,7 +24,7 @@ export class Harness {
   failOver(): void {
     const delta = new MetadataDelta(MetadataImage.empty);
     for (const record of this.log) delta.replay(decodeMetadataRecord(encodeMetadataRecord(record)));
-    this.core = new ControllerCore(delta.apply(this.image.offset), new Prng(12), { ...defaultControllerConfig, sessionTimeoutMs: 1000 });
+    this.core = new ControllerCore(delta.apply(this.image.offset), new Prng(12), this.config);
     this.commit(this.core.becomeActive(this.nowMs));
   }
 
@@ -59,6 +62,13 @@ export class Harness {
     return outcome!;
   }
 
+  /** Creates a topic placed as `replicas` says, partition i on `replicas[i]`, as Kafka clients send it (-1 for the counts). */
+  createAssignedTopic(name: string, replicas: readonly (readonly number[])[], configs: Record<string, string> = {}) {
+    const assignments = replicas.map((brokers, partition) => ({ partition, replicas: brokers }));
+    const [outcome] = this.commit(this.core.createTopics([{ name, partitions: -1, replicationFactor: -1, configs: new Map(Object.entries(configs)), assignments }]));
+    return outcome!;
+  }
+
   partition(topic: string, partition: number) {
     return this.image.partition(topic, partition)!;
   }
@@ -78,8 +88,8 @@ export class Harness {
   }
 }
 
-export function clusterOf(n: number): Harness {
-  const harness = new Harness();
+export function clusterOf(n: number, config: Partial<ControllerConfig> = {}): Harness {
+  const harness = new Harness(config);
   for (let id = 1; id <= n; id++) harness.addBroker(id);
   return harness;
 }
