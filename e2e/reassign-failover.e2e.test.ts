@@ -117,25 +117,11 @@ async function holdsCopy(c: ProcessCluster, nodeId: number, topic: string): Prom
   return (await readdir(join(c.root, `node-${nodeId}`))).includes(`${topic}-0`);
 }
 
-/**
- * Creates `topic` with one partition on `replicas`, all in sync, led by the first. Brokers do
- * not take explicit placements at creation yet (CreateTopics ignores `assignments`), so the
- * empty partition is moved there.
- */
+/** Creates `topic` with one partition placed on `replicas` (the first leads), all in sync. */
 async function createPartition(admin: Admin, topic: string, replicas: readonly number[]): Promise<void> {
-  await admin.createTopics([{ topic, partitions: 1, replicationFactor: replicas.length }]);
-  await waitFor(`${topic} online`, async () => ((await partitionZero(admin, topic)).leader > 0 ? true : undefined), 30_000);
-  await admin.alterPartitionReassignments([{ topic, partition: 0, replicas }]);
+  await admin.createTopics([{ topic, assignments: [{ partition: 0, replicas }] }]);
   await waitForSettled(admin, topic, replicas, 30_000);
-  await waitFor(
-    `broker ${replicas[0]} leading ${topic}-0`,
-    async () => {
-      await admin.electLeaders({ partitions: [{ topic, partition: 0 }] });
-      return (await partitionZero(admin, topic)).leader === replicas[0] ? true : undefined;
-    },
-    30_000,
-    200,
-  );
+  await waitFor(`broker ${replicas[0]} leading ${topic}-0`, async () => ((await partitionZero(admin, topic)).leader === replicas[0] ? true : undefined), 30_000);
 }
 
 /**
