@@ -101,7 +101,9 @@ export class LogManager {
   /**
    * The log of a partition, opened or created on first use. With `topicId`, a log that records
    * no topic id yet (new, or created before ids were recorded) records this one before it is
-   * returned; a log that records another keeps it: the caller compares `log.topicId`.
+   * returned; a log that records another keeps it: the caller compares `log.topicId`. A crash
+   * between creating a log and recording its id leaves it empty (nothing is appended before the
+   * id is on disk), so adopting it afterwards is safe.
    */
   async getOrCreate(topic: string, partition: number, config?: LogConfigInput, topicId?: string): Promise<PartitionLog> {
     const log = await this.openLog(topic, partition, config);
