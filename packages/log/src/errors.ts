@@ -9,7 +9,9 @@ import { EddyError, type EddyErrorOptions } from '@eddy/base';
  *   leader epochs going back, trailing bytes after the last batch).
  * - MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE: a batch or an append above the limits.
  * - FENCED_LEADER_EPOCH: a leader append with an epoch older than the log's latest.
- * - KAFKA_STORAGE_ERROR: the disk failed under us, or the log is closed.
+ * - INCONSISTENT_TOPIC_ID: the log records another topic id (an older incarnation's directory).
+ * - KAFKA_STORAGE_ERROR: the disk failed under us, the log is closed, or its partition.metadata
+ *   is damaged.
  */
 export type LogErrorCode =
   | 'OFFSET_OUT_OF_RANGE'
@@ -18,6 +20,7 @@ export type LogErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'RECORD_LIST_TOO_LARGE'
   | 'FENCED_LEADER_EPOCH'
+  | 'INCONSISTENT_TOPIC_ID'
   | 'KAFKA_STORAGE_ERROR';
 
 /** Where an error happened, when the log knows its topic and partition. */

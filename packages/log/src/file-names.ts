@@ -11,6 +11,8 @@ export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-checkpoint';
 export const LOG_START_OFFSET_FILE = 'log-start-offset-checkpoint';
 export const LEADER_EPOCH_FILE = 'leader-epoch-checkpoint';
+/** The topic id of the incarnation the directory belongs to (see partition-metadata-file.ts). */
+export const PARTITION_METADATA_FILE = 'partition.metadata';
 /** A partition directory being deleted: `<topic>-<partition>.<id>-delete`. */
 export const DELETE_DIR_SUFFIX = '-delete';
 

@@ -5,6 +5,7 @@ export {
   CLEAN_SHUTDOWN_FILE,
   LEADER_EPOCH_FILE,
   LOG_START_OFFSET_FILE,
+  PARTITION_METADATA_FILE,
   RECOVERY_POINT_FILE,
   type TopicPartition,
   formatBaseOffset,

@@ -38,6 +38,8 @@ export const logLimits = {
   /** Kafka's topic name limit keeps `<topic>-<partition>` within a file name. */
   topicNameLengthMax: 249,
   partitionMax: 2 ** 31 - 1,
+  /** Topic ids are 22 base64url characters; the bound only keeps a damaged file from being trusted. */
+  topicIdLengthMax: 64,
   leaderEpochEntriesMax: 1_000_000,
   /**
    * Flushes by policy rewrite the recovery point checkpoint at most this often (a stale one

@@ -1,7 +1,8 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@eddy/base';
+import { PARTITION_METADATA_FILE } from './file-names.js';
 import { LogManager } from './log-manager.js';
 import { batchesOf, makeBatch, tempDir } from './test-support/fixtures.js';
 
@@ -46,6 +47,33 @@ describe('LogManager', () => {
     expect(await manager.openAll()).toBe(0);
     await manager.close();
     expect(await readdir(root.dir)).toEqual(['lost+found']);
+  });
+
+  it('records a topic id on the logs it creates or adopts, and leaves another id to the caller', async () => {
+    const manager = new LogManager({ dataDir: root.dir }, { clock });
+    const created = await manager.getOrCreate('a', 0, undefined, 'id-a');
+    expect(created.topicId).toBe('id-a');
+    await created.append(makeBatch({ records: 2 }), { leaderEpoch: 0, assignOffsets: true });
+    const legacy = await manager.getOrCreate('b', 0);
+    await legacy.append(makeBatch({ records: 3 }), { leaderEpoch: 0, assignOffsets: true });
+    expect(legacy.topicId).toBeUndefined();
+    await manager.close();
+
+    const reopened = new LogManager({ dataDir: root.dir }, { clock });
+    expect(await reopened.openAll()).toBe(2);
+    expect(reopened.get('a', 0)?.topicId).toBe('id-a');
+    // A log from before topic ids is adopted with its data; one with another id is returned as it is.
+    const adopted = await reopened.getOrCreate('b', 0, undefined, 'id-b');
+    expect(adopted.topicId).toBe('id-b');
+    expect(adopted.logEndOffset).toBe(3n);
+    const stray = await reopened.getOrCreate('a', 0, undefined, 'id-a2');
+    expect(stray.topicId).toBe('id-a');
+    await reopened.delete('a', 0);
+    const fresh = await reopened.getOrCreate('a', 0, undefined, 'id-a2');
+    expect(fresh.topicId).toBe('id-a2');
+    expect(fresh.logEndOffset).toBe(0n);
+    await reopened.close();
+    expect(await readFile(path.join(root.dir, 'b-0', PARTITION_METADATA_FILE), 'utf8')).toBe('version: 0\ntopic_id: id-b\n');
   });
 
   it('runs retention and flush.ms in the background', async () => {

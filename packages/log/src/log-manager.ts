@@ -98,8 +98,20 @@ export class LogManager {
     return partitions.length;
   }
 
-  /** The log of a partition, opened or created on first use. */
-  getOrCreate(topic: string, partition: number, config?: LogConfigInput): Promise<PartitionLog> {
+  /**
+   * The log of a partition, opened or created on first use. With `topicId`, a log that records
+   * no topic id yet (new, or created before ids were recorded) records this one before it is
+   * returned; a log that records another keeps it: the caller compares `log.topicId`. A crash
+   * between creating a log and recording its id leaves it empty (nothing is appended before the
+   * id is on disk), so adopting it afterwards is safe.
+   */
+  async getOrCreate(topic: string, partition: number, config?: LogConfigInput, topicId?: string): Promise<PartitionLog> {
+    const log = await this.openLog(topic, partition, config);
+    if (topicId !== undefined && (log.topicId === undefined || log.topicId === topicId)) await log.assignTopicId(topicId);
+    return log;
+  }
+
+  private openLog(topic: string, partition: number, config: LogConfigInput | undefined): Promise<PartitionLog> {
     if (this.closed) return Promise.reject(this.closedError());
     const key = partitionDirName(topic, partition);
     const existing = this.logs.get(key);

@@ -5,7 +5,7 @@ import { ManualClock } from '@eddy/base';
 import { decodeRecordBatch } from '@eddy/record';
 import { OffsetOutOfRangeError } from './errors.js';
 import { FileHandleCache } from './file-handle-cache.js';
-import { CLEAN_SHUTDOWN_FILE, LEADER_EPOCH_FILE, LOG_START_OFFSET_FILE } from './file-names.js';
+import { CLEAN_SHUTDOWN_FILE, LEADER_EPOCH_FILE, LOG_START_OFFSET_FILE, PARTITION_METADATA_FILE } from './file-names.js';
 import type { LogConfigInput } from './config.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, PartitionLog, type PartitionLogDeps } from './partition-log.js';
 import { batchesOf, listFiles, makeBatch, tempDir } from './test-support/fixtures.js';
@@ -245,6 +245,32 @@ describe('PartitionLog', () => {
     await reopened.append(makeBatch(), { leaderEpoch: 0, assignOffsets: true });
     expect(await listFiles(dir)).not.toContain(CLEAN_SHUTDOWN_FILE);
     await reopened.close();
+  });
+
+  it('records its topic id once, durably, exposes it on open, and refuses another id', async () => {
+    const log = await open();
+    expect(log.topicId).toBeUndefined();
+    await Promise.all([log.assignTopicId('first-id'), log.assignTopicId('first-id')]);
+    expect(log.topicId).toBe('first-id');
+    await expect(log.assignTopicId('second-id')).rejects.toMatchObject({ code: 'INCONSISTENT_TOPIC_ID', topic: 'orders', partition: 3 });
+    await log.append(makeBatch({ records: 2 }), { leaderEpoch: 0, assignOffsets: true });
+    // A crash keeps it too: it was fsynced with its directory when assigned.
+    await log.abandon();
+    const reopened = await open();
+    expect(reopened.topicId).toBe('first-id');
+    expect(reopened.logEndOffset).toBe(2n);
+    await reopened.close();
+  });
+
+  it('refuses to open with a damaged partition.metadata, keeping the directory as it is', async () => {
+    const log = await open();
+    await log.append(makeBatch(), { leaderEpoch: 0, assignOffsets: true });
+    await log.close();
+    await writeFile(path.join(dir, PARTITION_METADATA_FILE), 'version: 0\ntopic_id:\n');
+    await expect(open()).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR', topic: 'orders', partition: 3 });
+    // Nothing is deleted or rewritten: the operator decides what the directory is.
+    expect(await listFiles(dir)).toEqual(expect.arrayContaining([CLEAN_SHUTDOWN_FILE, '00000000000000000000.log']));
+    expect(await readFile(path.join(dir, PARTITION_METADATA_FILE), 'utf8')).toBe('version: 0\ntopic_id:\n');
   });
 
   it('recovers after a crash: truncates a torn tail and rebuilds indexes', async () => {

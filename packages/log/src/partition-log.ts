@@ -24,6 +24,7 @@ import { type EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.js';
 import { logLimits } from './limits.js';
 import { planRetention, type RetentionCandidate, type RetentionReason } from './retention-plan.js';
 import { type LoadedLog, loadLog } from './log-loader.js';
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata-file.js';
 import { type AppendedBatch, LogSegment, type SegmentDeps } from './segment.js';
 
 export interface PartitionLogDeps {
@@ -132,6 +133,8 @@ export class PartitionLog {
   private readonly context: LogErrorContext;
   /** Segments waiting for their last reader before their files go. */
   private readonly deletions = new Set<Promise<void>>();
+  /** The topic id recorded in partition.metadata, and its write while one is in flight. */
+  private recordedTopicId: { readonly topicId: string; readonly written: Promise<void> } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -143,6 +146,7 @@ export class PartitionLog {
     private readonly segmentDeps: SegmentDeps,
     private readonly flushOnRoll: boolean,
     opened: LoadedLog,
+    topicId: string | undefined,
   ) {
     this.segments = opened.segments;
     this.startOffset = opened.logStartOffset;
@@ -155,14 +159,15 @@ export class PartitionLog {
     this.recoveryPointWriter = new CheckpointWriter(path.join(dir, RECOVERY_POINT_FILE));
     this.logStartWriter = new CheckpointWriter(path.join(dir, LOG_START_OFFSET_FILE));
     this.epochWriter = new CheckpointWriter(path.join(dir, LEADER_EPOCH_FILE));
-    const parsed = parsePartitionDirName(path.basename(dir));
-    this.context = { topic: parsed?.topic, partition: parsed?.partition };
+    this.context = contextOf(dir);
+    this.recordedTopicId = topicId === undefined ? undefined : { topicId, written: Promise.resolve() };
   }
 
   /**
    * Opens (or creates) the log in `dir`. After a clean shutdown it trusts the indexes and
    * scans only the tail of the active segment; otherwise it recovers every segment from the
    * recovery point on: validates each batch, truncates a torn or corrupt tail, rebuilds indexes.
+   * A damaged partition.metadata fails the open (KAFKA_STORAGE_ERROR) before any segment is read.
    */
   static async open(dir: string, configInput: LogConfigInput = {}, deps: PartitionLogDeps = {}): Promise<PartitionLog> {
     const config = resolveLogConfig(configInput);
@@ -171,8 +176,9 @@ export class PartitionLog {
     const ownsCache = deps.fileCache === undefined;
     const cache = deps.fileCache ?? new FileHandleCache(logLimits.openFileHandlesMin * 4);
     const segmentDeps: SegmentDeps = { cache, logger, indexIntervalBytes: config.indexIntervalBytes };
+    const topicId = await readPartitionMetadata(dir, contextOf(dir));
     const opened = await loadLog(dir, segmentDeps, deps.syncParentDir ?? true, logger);
-    const log = new PartitionLog(dir, config, clock, logger, cache, ownsCache, segmentDeps, deps.flushOnRoll ?? true, opened);
+    const log = new PartitionLog(dir, config, clock, logger, cache, ownsCache, segmentDeps, deps.flushOnRoll ?? true, opened, topicId);
     if (opened.startBeyondEnd) await log.truncateFullyAndStartAt(log.startOffset);
     if (opened.epochs !== undefined) {
       // Recovered: the scanned batches may carry epochs the checkpoint lost, or it may hold
@@ -214,6 +220,33 @@ export class PartitionLog {
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /**
+   * The id of the topic incarnation this log belongs to (partition.metadata), undefined for a
+   * log created before ids were recorded or not yet given one.
+   */
+  get topicId(): string | undefined {
+    return this.recordedTopicId?.topicId;
+  }
+
+  /**
+   * Records the log's topic id, durably, once: the same id again waits for that write; another
+   * id is INCONSISTENT_TOPIC_ID (the directory belongs to another incarnation of the topic).
+   */
+  assignTopicId(topicId: string): Promise<void> {
+    this.checkOpen();
+    const recorded = this.recordedTopicId;
+    if (recorded !== undefined) {
+      if (recorded.topicId === topicId) return recorded.written;
+      return Promise.reject(new LogError('INCONSISTENT_TOPIC_ID', `the log in ${this.dir} belongs to topic id ${recorded.topicId}, not ${topicId}`, this.context));
+    }
+    const written = writePartitionMetadata(this.dir, topicId).catch((error: unknown) => {
+      if (this.recordedTopicId?.written === written) this.recordedTopicId = undefined;
+      throw this.storageError('could not write partition.metadata', error);
+    });
+    this.recordedTopicId = { topicId, written };
+    return written;
   }
 
   private get active(): LogSegment {
@@ -784,7 +817,7 @@ export class PartitionLog {
   }
 
   private async releaseFiles(): Promise<void> {
-    await Promise.all([this.recoveryPointWriter.idle(), this.logStartWriter.idle(), this.epochWriter.idle()]);
+    await Promise.all([this.recoveryPointWriter.idle(), this.logStartWriter.idle(), this.epochWriter.idle(), this.recordedTopicId?.written.catch(() => undefined)]);
     await Promise.all(this.deletions); // reads in flight finish, then release their segments
     for (const segment of this.segments) await segment.closeFiles();
     if (this.ownsCache) await this.cache.closeIdle();
@@ -814,4 +847,10 @@ export class PartitionLog {
     this.logger.error({ error: String(error) }, what);
     return new LogError('KAFKA_STORAGE_ERROR', `${what}: ${String(error)}`, this.context, { cause: error });
   }
+}
+
+/** The topic and partition of a log directory, for errors (unknown for foreign names). */
+function contextOf(dir: string): LogErrorContext {
+  const parsed = parsePartitionDirName(path.basename(dir));
+  return { topic: parsed?.topic, partition: parsed?.partition };
 }

@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LogManager } from '@eddy/log';
+import { LogManager, PARTITION_METADATA_FILE } from '@eddy/log';
 import type { MetadataRecord } from '@eddy/metadata';
 import type { FetchRequest } from '@eddy/protocol';
 import { encodeRecordBatch, iterateBatches } from '@eddy/record';
@@ -50,8 +50,7 @@ class SingleNode {
 }
 
 /** A topic whose partitions all live on broker 1 alone. */
-function topicRecords(name: string, partitions = 1, configs: Readonly<Record<string, string>> = {}): MetadataRecord[] {
-  const topicId = `${name}-id`;
+function topicRecords(name: string, partitions = 1, configs: Readonly<Record<string, string>> = {}, topicId = `${name}-id`): MetadataRecord[] {
   return [
     { type: 'Topic', name, topicId },
     ...Object.entries(configs).map(([key, value]): MetadataRecord => ({ type: 'Config', resourceType: 'topic', resourceName: name, name: key, value })),
@@ -186,6 +185,38 @@ describe('ReplicaManager on one node', () => {
     expect(await readdir(dir)).toContain('kept-0');
     expect(logManager.get('kept', 0)?.logEndOffset).toBe(3n);
     expect(node.manager.highWatermark('kept', 0)).toBe(3n);
+  });
+
+  it('replaces a log left by an older incarnation of its topic, adopts one without a topic id, and keeps a matching one', async () => {
+    for (const topic of ['recreated', 'legacy', 'same']) {
+      await node.createTopic(topic);
+      expect((await node.manager.appendRecords({ topic, partition: 0, records: batch(3), acks: 1, timeoutMs: 0 })).error.errorCode).toBe('NONE');
+    }
+    await node.manager.close();
+    await logManager.close();
+    // 'legacy' was written before topic ids were recorded; 'recreated' was deleted and created
+    // again (a new id) while this broker was down, so its directory holds the old topic's data.
+    await unlink(path.join(dir, 'legacy-0', PARTITION_METADATA_FILE));
+    logManager = new LogManager({ dataDir: dir });
+    expect(await logManager.openAll()).toBe(3);
+    node = new SingleNode(dir, logManager, [...topicRecords('recreated', 1, {}, 'recreated-id2'), ...topicRecords('legacy'), ...topicRecords('same')]);
+    await node.manager.settled();
+
+    const recreated = logManager.get('recreated', 0);
+    expect(recreated?.topicId).toBe('recreated-id2');
+    expect(recreated?.logEndOffset).toBe(0n);
+    expect(node.manager.highWatermark('recreated', 0)).toBe(0n);
+    // The new topic's records start at offset 0, and a read from 0 sees only them.
+    expect((await node.manager.appendRecords({ topic: 'recreated', partition: 0, records: batch(2, 7), acks: 1, timeoutMs: 0 })).baseOffset).toBe(0n);
+    const read = (await node.manager.fetch(fetchRequest('recreated', 0n))).topics[0]?.partitions[0];
+    expect(read).toMatchObject({ errorCode: 'NONE', highWatermark: 2n });
+    expect([...iterateBatches(read!.records)].map(({ header }) => [header.baseOffset, header.recordCount])).toEqual([[0n, 2]]);
+
+    expect(logManager.get('legacy', 0)).toMatchObject({ topicId: 'legacy-id', logEndOffset: 3n });
+    expect(await readFile(path.join(dir, 'legacy-0', PARTITION_METADATA_FILE), 'utf8')).toBe('version: 0\ntopic_id: legacy-id\n');
+    expect(logManager.get('same', 0)).toMatchObject({ topicId: 'same-id', logEndOffset: 3n });
+    expect(node.manager.highWatermark('legacy', 0)).toBe(3n);
+    expect(node.manager.highWatermark('same', 0)).toBe(3n);
   });
 
   it('answers what is waiting when it closes', async () => {

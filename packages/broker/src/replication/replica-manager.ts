@@ -397,7 +397,7 @@ export class ReplicaManager {
     this.savedHighWatermarks ??= this.checkpoint.read();
     const saved = await this.savedHighWatermarks;
     const log = await this.opening.run(async () => {
-      const opened = await this.deps.logManager.getOrCreate(replica.topic, replica.partition, logConfigOf(replica.config));
+      const opened = await this.openIncarnation(replica, saved);
       replica.log = opened;
       await this.rebuildProducerState(replica);
       return opened;
@@ -407,6 +407,28 @@ export class ReplicaManager {
     const known = checkpointed !== undefined && checkpointed > replica.highWatermark ? checkpointed : replica.highWatermark;
     replica.highWatermark = maxBigint(log.logStartOffset, minBigint(known, log.logEndOffset));
     return log;
+  }
+
+  /**
+   * The replica's log, made sure to belong to the topic incarnation the metadata names (Kafka's
+   * KIP-516): a log recording another topic id was left by a topic deleted and recreated under
+   * the same name while this broker was down, so it is deleted (with its checkpointed HW) and an
+   * empty log takes its place; a log recording none (created before ids were recorded) is adopted
+   * with its data.
+   */
+  private async openIncarnation(replica: PartitionReplica, savedHighWatermarks: Map<string, bigint>): Promise<PartitionLog> {
+    const { topic, partition, topicId } = replica;
+    assert(topicId !== undefined, 'a replica knows its topic id before its log opens');
+    const config = logConfigOf(replica.config);
+    const found = await this.deps.logManager.getOrCreate(topic, partition, config, topicId);
+    if (found.topicId === topicId) return found;
+    this.logger.warn(
+      { topic, partition, topicId, logTopicId: found.topicId, logEndOffset: String(found.logEndOffset) },
+      'the log on disk belongs to an older incarnation of the topic; replacing it with an empty one',
+    );
+    savedHighWatermarks.delete(replica.key);
+    await this.deps.logManager.delete(topic, partition);
+    return this.deps.logManager.getOrCreate(topic, partition, config, topicId);
   }
 
   /** Writes every local replica's HW to the checkpoint file (one write at a time). */
