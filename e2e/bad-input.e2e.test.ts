@@ -1,32 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Eddy, EddyError, type PartitionDescription } from '@eddy/client';
+import { EddyError, type PartitionDescription } from '@eddy/client';
 import type { Connection, FetchRequest, ReplicaFetchRequest } from '@eddy/protocol';
 import { flipByte } from '@eddy/record/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eddyUntilOk, waitForRunningBrokers } from './support/cluster-state.js';
-import { ProcessCluster } from './support/eddy-cluster.js';
 import { fetchStream, onlyPartition, produceRequest, produceStream, rawConnection, recordBatch, replicaFetchStream } from './support/raw-client.js';
+import { sharedClusterWithClient } from './support/shared-cluster.js';
 import { waitFor } from './support/wait.js';
 
-let cluster: ProcessCluster | undefined;
-let eddy: Eddy | undefined;
-beforeAll(async () => {
-  cluster = await ProcessCluster.start({ nodes: 3, settings: { 'broker.session.timeout.ms': '2000', 'broker.heartbeat.interval.ms': '400' } });
-  await waitForRunningBrokers(cluster, 3);
-  await eddyUntilOk(cluster, ['topics', 'create', '--topic', 'existing', '--partitions', '3', '--replication-factor', '3']);
-  eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, clientId: 'bad-input-e2e', retry: { deadlineMs: 5_000 } });
-});
-afterAll(async () => {
-  await eddy?.close();
-  await cluster?.close();
-  eddy = undefined;
-  cluster = undefined;
-});
-
-function running(): { c: ProcessCluster; client: Eddy } {
-  if (cluster === undefined || eddy === undefined) throw new Error('no cluster');
-  return { c: cluster, client: eddy };
-}
+const running = sharedClusterWithClient(
+  { nodes: 3, settings: { 'broker.session.timeout.ms': '2000', 'broker.heartbeat.interval.ms': '400' } },
+  { clientId: 'bad-input-e2e', retry: { deadlineMs: 5_000 } },
+  async (cluster) => {
+    await waitForRunningBrokers(cluster, 3);
+    await eddyUntilOk(cluster, ['topics', 'create', '--topic', 'existing', '--partitions', '3', '--replication-factor', '3']);
+  },
+);
 
 /** The CLI failed with exactly one `error: CODE: ...` line and no stack trace. */
 async function expectCliError(args: readonly string[], code: string, input?: string): Promise<string> {

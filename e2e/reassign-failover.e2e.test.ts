@@ -1,11 +1,12 @@
-import { type Admin, Eddy, type PartitionDescription, type Producer } from '@eddy/client';
+import type { Admin, Eddy, PartitionDescription, Producer } from '@eddy/client';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AckLedger, ackedRecordProblems, readAllRecords } from './support/acked-records.js';
 import { waitForRunningBrokers } from './support/cluster-state.js';
 import { rawConnection } from './support/raw-client.js';
-import { ProcessCluster } from './support/eddy-cluster.js';
+import type { ProcessCluster } from './support/eddy-cluster.js';
+import { sharedClusterWithClient } from './support/shared-cluster.js';
 import { waitFor } from './support/wait.js';
 
 const settings = {
@@ -25,34 +26,15 @@ const liveRecordsPerSend = 50;
 /** Bounds the producing loop whatever happens to the scenario. */
 const sendsMax = 50_000;
 
-let cluster: ProcessCluster | undefined;
-let eddy: Eddy | undefined;
-
-beforeAll(async () => {
-  cluster = await ProcessCluster.start({ nodes: 3, settings });
-  eddy = new Eddy({ bootstrapServers: cluster.bootstrapServers, clientId: 'reassign-failover-e2e', requestTimeoutMs: 10_000 });
-  await waitForRunningBrokers(cluster, 3);
-});
+const running = sharedClusterWithClient({ nodes: 3, settings }, { clientId: 'reassign-failover-e2e', requestTimeoutMs: 10_000 }, (cluster) => waitForRunningBrokers(cluster, 3));
 
 /** Each case kills a node: bring it back if the case failed before it did, so the next case starts with three brokers. */
 afterEach(async () => {
-  const c = cluster;
-  if (c === undefined || c.nodes.every((node) => node.isRunning)) return;
+  const { c } = running();
+  if (c.nodes.every((node) => node.isRunning)) return;
   for (const node of c.nodes) if (!node.isRunning) node.start();
   await waitForRunningBrokers(c, 3);
 });
-
-afterAll(async () => {
-  await eddy?.close();
-  await cluster?.close();
-  eddy = undefined;
-  cluster = undefined;
-});
-
-function running(): { c: ProcessCluster; client: Eddy } {
-  if (cluster === undefined || eddy === undefined) throw new Error('no cluster');
-  return { c: cluster, client: eddy };
-}
 
 /**
  * One idempotent acks=all producer writing `topic` partition 0 one send at a time from start
