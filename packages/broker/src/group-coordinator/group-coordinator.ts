@@ -343,11 +343,7 @@ export class GroupCoordinator {
       this.execute(
         manager.syncGroup(
           {
-            requestId,
-            groupId: request.groupId,
-            generationId: request.generationId,
-            memberId: request.memberId,
-            ...(request.groupInstanceId === '' ? {} : { groupInstanceId: request.groupInstanceId }),
+            ...generationMember(request, requestId),
             ...(request.protocolType === '' ? {} : { protocolType: request.protocolType }),
             ...(request.protocolName === '' ? {} : { protocolName: request.protocolName }),
             assignments: request.assignments.map((entry) => ({ memberId: entry.memberId, assignment: entry.assignment })),
@@ -367,13 +363,7 @@ export class GroupCoordinator {
       if (requestId === undefined) return resolve({ errorCode: 'COORDINATOR_NOT_AVAILABLE', errorMessage: '' });
       this.execute(
         manager.heartbeat(
-          {
-            requestId,
-            groupId: request.groupId,
-            generationId: request.generationId,
-            memberId: request.memberId,
-            ...(request.groupInstanceId === '' ? {} : { groupInstanceId: request.groupInstanceId }),
-          },
+          generationMember(request, requestId),
           this.now(),
         ),
         { extendsDeadlinesOnly: true },
@@ -445,13 +435,7 @@ export class GroupCoordinator {
       if (requestId === undefined) return resolve({ errorCode: 'COORDINATOR_NOT_AVAILABLE', errorMessage: 'too many requests are waiting', topics: [] });
       this.execute(
         manager.offsetCommit(
-          {
-            requestId,
-            groupId: request.groupId,
-            generationId: request.generationId,
-            memberId: request.memberId,
-            ...(request.groupInstanceId === '' ? {} : { groupInstanceId: request.groupInstanceId }),
-          },
+          generationMember(request, requestId),
           this.now(),
         ),
         { extendsDeadlinesOnly: true },
@@ -1214,4 +1198,21 @@ function commitErrorFor(error: WireError): WireError {
     default:
       return { errorCode: 'UNKNOWN_SERVER_ERROR', errorMessage: `${error.errorCode}: ${error.errorMessage}` };
   }
+}
+
+/**
+ * The member a generation-fenced request (sync, heartbeat, offset commit) speaks for; an empty
+ * group instance id on the wire means a dynamic member.
+ */
+function generationMember(
+  request: { readonly groupId: string; readonly generationId: number; readonly memberId: string; readonly groupInstanceId: string },
+  requestId: number,
+): { requestId: number; groupId: string; generationId: number; memberId: string; groupInstanceId?: string } {
+  return {
+    requestId,
+    groupId: request.groupId,
+    generationId: request.generationId,
+    memberId: request.memberId,
+    ...(request.groupInstanceId === '' ? {} : { groupInstanceId: request.groupInstanceId }),
+  };
 }

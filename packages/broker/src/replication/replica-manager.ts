@@ -164,15 +164,7 @@ interface ConsumerFetchEntry {
 }
 
 /** What a leader needs to answer one partition of a consumer or follower fetch. */
-interface LeaderRead {
-  readonly topic: string;
-  readonly partition: number;
-  readonly fetchOffset: bigint;
-  readonly partitionMaxBytes: number;
-  readonly replica: PartitionReplica | undefined;
-  readonly leaderEpoch: number;
-  readonly failure: WireError | undefined;
-  readonly divergingEpoch: EpochEndOffset | null;
+interface LeaderRead extends ConsumerFetchEntry {
   /** Consumers are told nothing of a partition's offsets when the topic is unknown to them. */
   readonly reportsUnknownTopic: boolean;
 }
