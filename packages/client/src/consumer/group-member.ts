@@ -1,5 +1,5 @@
 import type { Logger, Prng } from '@eddy/base';
-import type { JoinGroupResponse, SyncGroupAssignment } from '@eddy/protocol';
+import type { ErrorCodeName, JoinGroupResponse, SyncGroupAssignment } from '@eddy/protocol';
 import type { Cluster } from '../cluster/cluster.js';
 import type { GroupCoordinators } from '../cluster/group-coordinators.js';
 import { asEddyError, ClientClosedError, fromCode } from '../errors.js';
@@ -273,22 +273,11 @@ export class GroupMember {
       longPollMs,
       this.abort.signal,
     );
-    switch (joined.errorCode) {
-      case 'NONE':
-        break;
-      case 'MEMBER_ID_REQUIRED':
-        this.memberId = joined.memberId;
-        return undefined;
-      case 'UNKNOWN_MEMBER_ID':
-      case 'FENCED_INSTANCE_ID':
-        this.memberId = '';
-        this.generationId = -1;
-        return undefined;
-      default:
-        if (rejoinCodes.has(joined.errorCode)) return undefined;
-        if (coordinatorCodes.has(joined.errorCode)) this.coordinators.forget(groupId);
-        throw fromCode(joined.errorCode, `JoinGroup of group ${groupId}: ${joined.errorMessage}`);
+    if (joined.errorCode === 'MEMBER_ID_REQUIRED') {
+      this.memberId = joined.memberId;
+      return undefined;
     }
+    if (joined.errorCode !== 'NONE') return this.startOverOrThrow('JoinGroup', groupId, joined.errorCode, joined.errorMessage);
     this.memberId = joined.memberId;
     this.generationId = joined.generationId;
     this.leaderId = joined.leaderMemberId;
@@ -312,19 +301,7 @@ export class GroupMember {
       longPollMs,
       this.abort.signal,
     );
-    switch (synced.errorCode) {
-      case 'NONE':
-        break;
-      case 'UNKNOWN_MEMBER_ID':
-      case 'FENCED_INSTANCE_ID':
-        this.memberId = '';
-        this.generationId = -1;
-        return undefined;
-      default:
-        if (rejoinCodes.has(synced.errorCode)) return undefined;
-        if (coordinatorCodes.has(synced.errorCode)) this.coordinators.forget(groupId);
-        throw fromCode(synced.errorCode, `SyncGroup of group ${groupId}: ${synced.errorMessage}`);
-    }
+    if (synced.errorCode !== 'NONE') return this.startOverOrThrow('SyncGroup', groupId, synced.errorCode, synced.errorMessage);
     const assignment = [...decodeAssignment(synced.assignment).partitions];
     this.assignedCounts.clear();
     if (this.isLeader) for (const topic of subscription) this.assignedCounts.set(topic, this.cluster.metadata.topics.get(topic)?.partitions.length ?? 0);
@@ -333,6 +310,22 @@ export class GroupMember {
       `joined group ${groupId} in generation ${this.generationId}`,
     );
     return assignment;
+  }
+
+  /**
+   * A JoinGroup or SyncGroup error: with an unknown or fenced member id the member starts over
+   * as a new one, after a rebalance-in-progress style answer it just joins again (both return
+   * undefined); anything else is thrown, after forgetting a coordinator that is no longer one.
+   */
+  private startOverOrThrow(request: 'JoinGroup' | 'SyncGroup', groupId: string, errorCode: ErrorCodeName, errorMessage: string): undefined {
+    if (errorCode === 'UNKNOWN_MEMBER_ID' || errorCode === 'FENCED_INSTANCE_ID') {
+      this.memberId = '';
+      this.generationId = -1;
+      return undefined;
+    }
+    if (rejoinCodes.has(errorCode)) return undefined;
+    if (coordinatorCodes.has(errorCode)) this.coordinators.forget(groupId);
+    throw fromCode(errorCode, `${request} of group ${groupId}: ${errorMessage}`);
   }
 
   /** The leader's job: every member's assignment, with the assignor the coordinator chose. */
