@@ -1,21 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eddyUntilOk, waitForRunningBrokers } from './support/cluster-state.js';
-import { ProcessCluster } from './support/eddy-cluster.js';
+import { sharedCluster } from './support/shared-cluster.js';
 
-let cluster: ProcessCluster | undefined;
-beforeAll(async () => {
-  cluster = await ProcessCluster.start({ nodes: 3, settings: { 'group.initial.rebalance.delay.ms': '0' } });
-  await waitForRunningBrokers(cluster, 3);
-});
-afterAll(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-
-function running(): ProcessCluster {
-  if (cluster === undefined) throw new Error('no cluster');
-  return cluster;
-}
+const running = sharedCluster({ nodes: 3, settings: { 'group.initial.rebalance.delay.ms': '0' } }, (cluster) => waitForRunningBrokers(cluster, 3));
 
 describe('eddy produce and eddy consume against real processes', () => {
   it('round-trips lines of stdin: keys at the separator, every record once, in order per key', async () => {

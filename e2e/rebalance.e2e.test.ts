@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type DescribedPartition, eddyUntilOk, waitForRunningBrokers } from './support/cluster-state.js';
-import { ProcessCluster } from './support/eddy-cluster.js';
+import type { ProcessCluster } from './support/eddy-cluster.js';
+import { sharedCluster } from './support/shared-cluster.js';
 import { waitFor } from './support/wait.js';
 
 // Three controllers and a broker-only node 4, with a small __consumer_offsets so the moves stay few.
-let cluster: ProcessCluster | undefined;
-beforeAll(async () => {
-  cluster = await ProcessCluster.start({ nodes: 4, voters: 3, settings: { 'offsets.topic.num.partitions': '3' } });
-  await waitForRunningBrokers(cluster, 4);
-});
-afterAll(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-
-function running(): ProcessCluster {
-  if (cluster === undefined) throw new Error('no cluster');
-  return cluster;
-}
+const running = sharedCluster({ nodes: 4, voters: 3, settings: { 'offsets.topic.num.partitions': '3' } }, (cluster) => waitForRunningBrokers(cluster, 4));
 
 interface DescribedTopic {
   readonly topic: { readonly topic: string; readonly partitions: DescribedPartition[] };
