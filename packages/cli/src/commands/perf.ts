@@ -99,7 +99,7 @@ export function perfConsumeSettings(flags: PerfConsumeFlags): PerfConsumeSetting
   };
 }
 
-/** A value of `size` random capital letters, like Kafka's perf test payloads. */
+/** A value of `size` capital letters in a fixed scrambled pattern (Kafka's perf test sends random letters; a fixed one keeps runs comparable). */
 function payload(size: number): Buffer {
   const bytes = Buffer.allocUnsafe(size);
   for (let i = 0; i < size; i++) bytes[i] = 65 + ((i * 7919 + (i >> 3)) % 26);
