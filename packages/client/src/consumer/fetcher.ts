@@ -6,7 +6,6 @@ import { clientDefaults } from '../limits.js';
 import { backoffMs } from '../retry.js';
 import { CorrelatedStream } from '../transport/correlated-stream.js';
 import { partitionKey } from '../types.js';
-import { WakeTimer } from '../util/wake-timer.js';
 import type { AssignedPartition } from './assigned-partition.js';
 
 export interface FetcherOptions {
@@ -73,7 +72,8 @@ const retryCodes: ReadonlySet<string> = new Set([
 export class Fetcher {
   private readonly links = new Map<number, BrokerLink>();
   private scheduled = false;
-  private readonly wake = new WakeTimer(() => this.cluster.nowMs(), () => this.schedule());
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAtMs = Number.POSITIVE_INFINITY;
   private closed = false;
 
   constructor(
@@ -101,7 +101,8 @@ export class Fetcher {
   /** Cancels the fetches in flight and ends the streams. */
   async close(): Promise<void> {
     this.closed = true;
-    this.wake.stop();
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     await Promise.all([...this.links.values()].map((link) => link.stream.close(0)));
     this.links.clear();
   }
@@ -129,7 +130,21 @@ export class Fetcher {
       if (link.inFlight >= this.options.fetchesInFlightPerBroker) continue;
       this.send(leader, link, partitions);
     }
-    if (wakeAtMs < Number.POSITIVE_INFINITY) this.wake.arm(wakeAtMs);
+    if (wakeAtMs < Number.POSITIVE_INFINITY) this.armWake(wakeAtMs);
+  }
+
+  private armWake(atMs: number): void {
+    if (atMs >= this.wakeAtMs) return;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAtMs = Number.POSITIVE_INFINITY;
+        this.schedule();
+      },
+      Math.max(0, Math.ceil(atMs - this.cluster.nowMs())),
+    );
   }
 
   private link(brokerId: number): BrokerLink {

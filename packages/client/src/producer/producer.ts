@@ -7,7 +7,6 @@ import { clientDefaults, clientLimits } from '../limits.js';
 import { backoffMs } from '../retry.js';
 import { CorrelatedStream } from '../transport/correlated-stream.js';
 import { sleep } from '../util/async.js';
-import { WakeTimer } from '../util/wake-timer.js';
 import { partitionKey } from '../types.js';
 import { MemoryBudget } from './memory-budget.js';
 import { type Partitioner, RoundRobinPartitioner, StickyPartitioner } from './partitioner.js';
@@ -213,7 +212,8 @@ export class ProducerClient implements Producer {
   private readonly stopMetadataListener: () => void;
   private inFlightBatches = 0;
   private drainScheduled = false;
-  private readonly wake = new WakeTimer(() => this.cluster.nowMs(), () => this.scheduleDrain());
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAtMs = Number.POSITIVE_INFINITY;
   private flushing = 0;
   private closing = false;
   private closed = false;
@@ -422,7 +422,7 @@ export class ProducerClient implements Producer {
       queue.waiting.push(batch);
       this.incomplete.add(batch);
       this.ready.add(queue);
-      this.wake.arm(batch.createdMs + this.options.lingerMs);
+      this.armWake(batch.createdMs + this.options.lingerMs);
     }
     batch.append(message.record, message.timestamp, message.bytes, sink, index);
     if (batch.estimatedBytes >= batchLimit) {
@@ -474,6 +474,20 @@ export class ProducerClient implements Producer {
         this.logger.error({ err: error }, 'producer drain failed');
       }
     });
+  }
+
+  private armWake(atMs: number): void {
+    if (this.closed || atMs >= this.wakeAtMs) return;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAtMs = Number.POSITIVE_INFINITY;
+        this.scheduleDrain();
+      },
+      Math.max(0, Math.ceil(atMs - this.cluster.nowMs())),
+    );
   }
 
   private drain(): void {
@@ -552,7 +566,7 @@ export class ProducerClient implements Producer {
       if (requests.size === 0) break;
       for (const [leader, request] of requests) this.sendRequest(leader, request.batches);
     }
-    if (wakeAtMs < Number.POSITIVE_INFINITY) this.wake.arm(wakeAtMs);
+    if (wakeAtMs < Number.POSITIVE_INFINITY) this.armWake(wakeAtMs);
   }
 
   /** Assigns sequence numbers (idempotence) and encodes the batch on its first send. */
@@ -716,7 +730,7 @@ export class ProducerClient implements Producer {
     );
     queue.retryAtMs = Math.max(queue.retryAtMs, nowMs + waitMs);
     queue.backoffBroker = failedBroker;
-    this.wake.arm(queue.retryAtMs);
+    this.armWake(queue.retryAtMs);
     this.logger.debug({ topic: batch.topic, partition: batch.partition, code: error.code, attempts: batch.attempts }, 'batch will be retried');
   }
 
@@ -825,7 +839,8 @@ export class ProducerClient implements Producer {
       if (timer !== undefined) clearTimeout(timer);
     }
     this.closed = true;
-    this.wake.stop();
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     this.stopMetadataListener();
     for (const queue of this.queues.values()) {
       for (const batch of [...queue.waiting, ...queue.inFlight]) {
